@@ -1,0 +1,5 @@
+//go:build !(netlib && cgo)
+
+package blasbackend
+
+const name = "gonum (pure Go)"
