@@ -1,0 +1,474 @@
+// Package results stores benchmark runs in a SQLite database and reads them
+// back for reports.
+//
+// The contract: one run is written in one transaction (its scores, predicted
+// labels, objective trace, factors and provenance together), so a killed
+// process never leaves half a run behind; a run is identified by its
+// configuration hash, and saving a hash again replaces the earlier row (a
+// failed run retried). The database is opened in WAL mode; the schema is
+// created and migrated on Open.
+package results
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // SQLite driver
+)
+
+// Status values of a run.
+const (
+	StatusOK     = "ok"
+	StatusFailed = "failed"
+)
+
+// MetricNames lists the stored clustering scores, in column order; they are
+// the snake_case field names of metrics.Scores.
+var MetricNames = []string{"acc", "purity", "mi_bits", "mi_nats", "nmi_arithmetic", "nmi_geometric", "nmi_max", "nmi_min", "ami_arithmetic", "ami_max"}
+
+// Run is one fitted and scored (dataset, method configuration, seed).
+type Run struct {
+	ID         int64
+	ConfigHash string // identifies the configuration; unique
+	SpecName   string
+	SpecHash   string
+	Dataset    string
+	Method     string // registered method name, e.g. "NMF"
+	Label      string // row label in tables, e.g. "NMF (KL)"
+	Params     string // resolved parameters as canonical JSON
+	Preprocess string // preprocessing steps, comma separated
+	Rep        int    // repetition index 0..seeds-1
+	Seed       uint64
+	Status     string // StatusOK or StatusFailed
+	Error      string // failure text when Status is StatusFailed
+	Metrics    map[string]float64
+	Labels     []int // predicted cluster of every sample
+	Iterations int
+	Converged  bool
+	Objective  float64 // final objective (NaN when the method has none)
+	FitSeconds float64
+	KmSeconds  float64
+	Trace      []float64 // objective per iteration
+	TraceSecs  []float64 // seconds since fit start at each trace entry
+	Factors    []Factor  // learned factors kept for plots (may be empty)
+	Provenance Provenance
+}
+
+// Factor is a named dense matrix kept with a run (row-major data).
+type Factor struct {
+	Name       string
+	Rows, Cols int
+	Data       []float64
+}
+
+// Provenance records where and how a run was computed.
+type Provenance struct {
+	GitRevision string
+	GoVersion   string
+	BLAS        string
+	BLASEnv     string // JSON of OPENBLAS_* and related environment variables
+	Host        string
+	Started     time.Time
+	Finished    time.Time
+}
+
+// Store is an open results database.
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+// Open opens (creating if needed) the database at path and migrates its schema.
+func Open(path string) (*Store, error) {
+	dsn := "file:" + path + "?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL"
+	db, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open results database %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1) // one writer; SQLite serialises writes anyway
+	s := &Store{db: db, path: path}
+	if err := s.migrate(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("results database %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path returns the database file path.
+func (s *Store) Path() string { return s.path }
+
+// migrations are applied in order; schema_version holds how many ran.
+var migrations = []string{
+	`CREATE TABLE runs (
+		id INTEGER PRIMARY KEY,
+		config_hash TEXT NOT NULL UNIQUE,
+		spec_name TEXT NOT NULL, spec_hash TEXT NOT NULL,
+		dataset TEXT NOT NULL, method TEXT NOT NULL, label TEXT NOT NULL,
+		params TEXT NOT NULL, preprocess TEXT NOT NULL,
+		rep INTEGER NOT NULL, seed INTEGER NOT NULL,
+		status TEXT NOT NULL CHECK (status IN ('ok','failed')), error TEXT NOT NULL DEFAULT '',
+		acc REAL, purity REAL, mi_bits REAL, mi_nats REAL,
+		nmi_arithmetic REAL, nmi_geometric REAL, nmi_max REAL, nmi_min REAL,
+		ami_arithmetic REAL, ami_max REAL,
+		labels BLOB, iterations INTEGER, converged INTEGER, objective REAL,
+		fit_seconds REAL, kmeans_seconds REAL,
+		git_revision TEXT, go_version TEXT, blas TEXT, blas_env TEXT, host TEXT,
+		started_at TEXT, finished_at TEXT
+	);
+	CREATE INDEX runs_by_dataset ON runs(dataset, label);
+	CREATE TABLE traces (
+		run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+		objective BLOB NOT NULL, seconds BLOB NOT NULL
+	);
+	CREATE TABLE factors (
+		run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+		name TEXT NOT NULL, rows INTEGER NOT NULL, cols INTEGER NOT NULL, data BLOB NOT NULL,
+		PRIMARY KEY (run_id, name)
+	);
+	CREATE TABLE specs (
+		hash TEXT PRIMARY KEY, name TEXT NOT NULL, path TEXT NOT NULL, body TEXT NOT NULL,
+		first_run_at TEXT NOT NULL
+	);
+	CREATE TABLE reference_values (
+		dataset TEXT NOT NULL, method TEXT NOT NULL, metric TEXT NOT NULL, value REAL NOT NULL,
+		source TEXT NOT NULL,
+		PRIMARY KEY (dataset, method, metric)
+	);
+	CREATE TABLE method_order (
+		label TEXT PRIMARY KEY, position INTEGER NOT NULL
+	);`,
+}
+
+func (s *Store) migrate() error {
+	if _, err := s.db.Exec(`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_version: %w", err)
+	}
+	var v int
+	err := s.db.QueryRow(`SELECT version FROM schema_version`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := s.db.Exec(`INSERT INTO schema_version VALUES (0)`); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this program knows (%d): use a newer nmfbench", v, len(migrations))
+	}
+	for ; v < len(migrations); v++ {
+		tx, err := s.db.Begin()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(migrations[v]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
+		if _, err := tx.Exec(`UPDATE schema_version SET version = ?`, v+1); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
+	}
+	return nil
+}
+
+// SaveSpec records a spec's text under its hash (once).
+func (s *Store) SaveSpec(ctx context.Context, hash, name, path, body string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO specs(hash, name, path, body, first_run_at) VALUES (?,?,?,?,?)`,
+		hash, name, path, body, time.Now().UTC().Format(time.RFC3339))
+	return err
+}
+
+// Reference is a published value (e.g. the paper's table entry) to show beside ours.
+type Reference struct {
+	Dataset, Method, Metric string // Metric is a report column name, e.g. "ACC"
+	Value                   float64 // as a fraction in [0,1]
+	Source                  string
+}
+
+// SaveReferences replaces the stored reference values of the given datasets.
+func (s *Store) SaveReferences(ctx context.Context, refs []Reference) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, r := range refs {
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO reference_values VALUES (?,?,?,?,?)`,
+			r.Dataset, r.Method, r.Metric, r.Value, r.Source); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// References returns every stored reference value.
+func (s *Store) References(ctx context.Context) ([]Reference, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT dataset, method, metric, value, source FROM reference_values`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Reference
+	for rows.Next() {
+		var r Reference
+		if err := rows.Scan(&r.Dataset, &r.Method, &r.Metric, &r.Value, &r.Source); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// SaveMethodOrder records the display order of method labels (spec order).
+func (s *Store) SaveMethodOrder(ctx context.Context, labels []string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for i, l := range labels {
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO method_order VALUES (?,?)`, l, i); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// MethodOrder returns the recorded position of each method label.
+func (s *Store) MethodOrder(ctx context.Context) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT label, position FROM method_order`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var l string
+		var p int
+		if err := rows.Scan(&l, &p); err != nil {
+			return nil, err
+		}
+		out[l] = p
+	}
+	return out, rows.Err()
+}
+
+// Completed returns the configuration hashes of runs stored with status ok.
+func (s *Store) Completed(ctx context.Context) (map[string]bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT config_hash FROM runs WHERE status = 'ok'`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, err
+		}
+		out[h] = true
+	}
+	return out, rows.Err()
+}
+
+// Save writes a run, its trace and factors in one transaction, replacing any
+// earlier run with the same configuration hash. It sets r.ID.
+func (s *Store) Save(ctx context.Context, r *Run) error {
+	if r.Status != StatusOK && r.Status != StatusFailed {
+		return fmt.Errorf("run %s: invalid status %q", r.ConfigHash, r.Status)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("save run: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE config_hash = ?`, r.ConfigHash); err != nil {
+		return fmt.Errorf("save run: %w", err)
+	}
+	metric := func(name string) any {
+		v, ok := r.Metrics[name]
+		if !ok || math.IsNaN(v) {
+			return nil
+		}
+		return v
+	}
+	var obj any
+	if !math.IsNaN(r.Objective) && !math.IsInf(r.Objective, 0) {
+		obj = r.Objective
+	}
+	p := r.Provenance
+	res, err := tx.ExecContext(ctx, `INSERT INTO runs (config_hash, spec_name, spec_hash, dataset, method, label, params, preprocess,
+		rep, seed, status, error, acc, purity, mi_bits, mi_nats, nmi_arithmetic, nmi_geometric, nmi_max, nmi_min,
+		ami_arithmetic, ami_max, labels, iterations, converged, objective, fit_seconds, kmeans_seconds,
+		git_revision, go_version, blas, blas_env, host, started_at, finished_at)
+		VALUES (?,?,?,?,?,?,?,?, ?,?,?,?, ?,?,?,?,?,?,?,?, ?,?, ?,?,?,?,?,?, ?,?,?,?,?,?,?)`,
+		r.ConfigHash, r.SpecName, r.SpecHash, r.Dataset, r.Method, r.Label, r.Params, r.Preprocess,
+		r.Rep, int64(r.Seed), r.Status, r.Error,
+		metric("acc"), metric("purity"), metric("mi_bits"), metric("mi_nats"), metric("nmi_arithmetic"),
+		metric("nmi_geometric"), metric("nmi_max"), metric("nmi_min"), metric("ami_arithmetic"), metric("ami_max"),
+		encodeInts(r.Labels), r.Iterations, r.Converged, obj, r.FitSeconds, r.KmSeconds,
+		p.GitRevision, p.GoVersion, p.BLAS, p.BLASEnv, p.Host,
+		p.Started.UTC().Format(time.RFC3339Nano), p.Finished.UTC().Format(time.RFC3339Nano))
+	if err != nil {
+		return fmt.Errorf("save run %s/%s rep %d: %w", r.Dataset, r.Label, r.Rep, err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	if len(r.Trace) > 0 {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO traces VALUES (?,?,?)`, id, encodeFloats(r.Trace), encodeFloats(r.TraceSecs)); err != nil {
+			return fmt.Errorf("save trace: %w", err)
+		}
+	}
+	for _, f := range r.Factors {
+		if len(f.Data) != f.Rows*f.Cols {
+			return fmt.Errorf("factor %s: %d values for %d×%d", f.Name, len(f.Data), f.Rows, f.Cols)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO factors VALUES (?,?,?,?,?)`, id, f.Name, f.Rows, f.Cols, encodeFloats(f.Data)); err != nil {
+			return fmt.Errorf("save factor %s: %w", f.Name, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("save run: %w", err)
+	}
+	r.ID = id
+	return nil
+}
+
+// Query selects runs; zero fields match everything.
+type Query struct {
+	Dataset string
+	Label   string
+	Status  string
+}
+
+// Runs returns the matching runs without traces and factors (use Trace and
+// Factors for those), ordered by dataset, label and repetition.
+func (s *Store) Runs(ctx context.Context, q Query) ([]Run, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, config_hash, spec_name, spec_hash, dataset, method, label, params, preprocess,
+		rep, seed, status, error, acc, purity, mi_bits, mi_nats, nmi_arithmetic, nmi_geometric, nmi_max, nmi_min,
+		ami_arithmetic, ami_max, labels, iterations, converged, objective, fit_seconds, kmeans_seconds,
+		git_revision, go_version, blas, blas_env, host, started_at, finished_at
+		FROM runs WHERE (?1 = '' OR dataset = ?1) AND (?2 = '' OR label = ?2) AND (?3 = '' OR status = ?3)
+		ORDER BY dataset, label, rep`, q.Dataset, q.Label, q.Status)
+	if err != nil {
+		return nil, fmt.Errorf("query runs: %w", err)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		var r Run
+		var seed int64
+		m := make([]sql.NullFloat64, len(MetricNames))
+		var labels []byte
+		var obj sql.NullFloat64
+		var started, finished string
+		dest := []any{&r.ID, &r.ConfigHash, &r.SpecName, &r.SpecHash, &r.Dataset, &r.Method, &r.Label, &r.Params, &r.Preprocess,
+			&r.Rep, &seed, &r.Status, &r.Error}
+		for i := range m {
+			dest = append(dest, &m[i])
+		}
+		dest = append(dest, &labels, &r.Iterations, &r.Converged, &obj, &r.FitSeconds, &r.KmSeconds,
+			&r.Provenance.GitRevision, &r.Provenance.GoVersion, &r.Provenance.BLAS, &r.Provenance.BLASEnv, &r.Provenance.Host,
+			&started, &finished)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("read run: %w", err)
+		}
+		r.Seed = uint64(seed)
+		r.Metrics = map[string]float64{}
+		for i, name := range MetricNames {
+			if m[i].Valid {
+				r.Metrics[name] = m[i].Float64
+			}
+		}
+		r.Labels = decodeInts(labels)
+		r.Objective = math.NaN()
+		if obj.Valid {
+			r.Objective = obj.Float64
+		}
+		r.Provenance.Started, _ = time.Parse(time.RFC3339Nano, started)
+		r.Provenance.Finished, _ = time.Parse(time.RFC3339Nano, finished)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Trace returns the objective trace and its timestamps of run id (nil when none).
+func (s *Store) Trace(ctx context.Context, id int64) (objective, seconds []float64, err error) {
+	var o, sec []byte
+	err = s.db.QueryRowContext(ctx, `SELECT objective, seconds FROM traces WHERE run_id = ?`, id).Scan(&o, &sec)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return decodeFloats(o), decodeFloats(sec), nil
+}
+
+// Factors returns the factors stored with run id.
+func (s *Store) Factors(ctx context.Context, id int64) ([]Factor, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, rows, cols, data FROM factors WHERE run_id = ? ORDER BY name`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Factor
+	for rows.Next() {
+		var f Factor
+		var b []byte
+		if err := rows.Scan(&f.Name, &f.Rows, &f.Cols, &b); err != nil {
+			return nil, err
+		}
+		f.Data = decodeFloats(b)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// encodeFloats packs values as little-endian float64.
+func encodeFloats(v []float64) []byte {
+	b := make([]byte, 8*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(x))
+	}
+	return b
+}
+
+func decodeFloats(b []byte) []float64 {
+	v := make([]float64, len(b)/8)
+	for i := range v {
+		v[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+	}
+	return v
+}
+
+// encodeInts packs labels as little-endian int32.
+func encodeInts(v []int) []byte {
+	b := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], uint32(int32(x)))
+	}
+	return b
+}
+
+func decodeInts(b []byte) []int {
+	v := make([]int, len(b)/4)
+	for i := range v {
+		v[i] = int(int32(binary.LittleEndian.Uint32(b[4*i:])))
+	}
+	return v
+}
