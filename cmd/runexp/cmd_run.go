@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	_ "nmfbench/baselines" // registers the baseline methods
+	"nmfbench/internal/blasbackend"
+	"nmfbench/internal/runner"
+	"nmfbench/internal/spec"
+	"nmfbench/methods"
+	"nmfbench/results"
+)
+
+const defaultDB = "results/nmfbench.db"
+
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("run", "run [flags] SPEC.yaml", stderr)
+	db := fs.String("db", defaultDB, "SQLite results database (created if missing)")
+	dataDir := fs.String("data-dir", "", "directory holding the dataset files (default: $NMFBENCH_DATA, else ../shared/datasets)")
+	workers := fs.Int("j", runtime.NumCPU(), "number of runs executed in parallel")
+	dsFilter := fs.String("datasets", "", "comma-separated subset of the spec's datasets")
+	mFilter := fs.String("methods", "", "comma-separated subset of the spec's methods (labels or method names)")
+	seeds := fs.Int("seeds", 0, "run only the first N repetitions of the spec (0: all)")
+	dry := fs.Bool("dry-run", false, "print the plan and exit without running")
+	if err := parseInterleaved(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	path := fs.Arg(0)
+	s, body, err := spec.Load(path)
+	if err != nil {
+		return err
+	}
+	src, err := newDataSource(*dataDir)
+	if err != nil {
+		return err
+	}
+	plan, err := s.Expand(methods.Default, src.Identity, spec.Filter{
+		Datasets: splitList(*dsFilter), Methods: splitList(*mFilter), Seeds: *seeds,
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	for _, n := range plan.Notices {
+		fmt.Fprintf(stderr, "notice: %s\n", n)
+	}
+	if *dry {
+		for _, r := range plan.Runs {
+			fmt.Fprintf(stdout, "%s\t%s\trep %d\tseed %d\t%s\t%s\n", r.Dataset, r.Label, r.Rep, r.Seed, r.Method.ParamsJSON(), r.ConfigHash)
+		}
+		return nil
+	}
+	if *workers > 1 {
+		// Parallel runs each use one BLAS thread: faster overall, and
+		// identical results whatever the worker count.
+		blasbackend.SetThreads(1)
+	}
+	if err := os.MkdirAll(dirOf(*db), 0o755); err != nil {
+		return fmt.Errorf("create database directory: %w", err)
+	}
+	store, err := results.Open(*db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	hash := spec.Hash(body)
+	if err := store.SaveSpec(ctx, hash, s.Name, path, string(body)); err != nil {
+		return fmt.Errorf("record spec: %w", err)
+	}
+	if err := store.SaveMethodOrder(ctx, plan.Labels); err != nil {
+		return fmt.Errorf("record method order: %w", err)
+	}
+	if s.Reference != "" {
+		refs, err := spec.LoadReference(s.Reference)
+		if err != nil {
+			return err
+		}
+		var rs []results.Reference
+		for _, r := range refs {
+			rs = append(rs, results.Reference(r))
+		}
+		if err := store.SaveReferences(ctx, rs); err != nil {
+			return fmt.Errorf("record reference values: %w", err)
+		}
+	}
+	fmt.Fprintf(stderr, "spec %s (%s): %d runs planned on %d worker(s); BLAS: %s; data: %s; results: %s\n",
+		s.Name, hash[:12], len(plan.Runs), *workers, blasbackend.Name(), src.describe(), *db)
+	sum, err := runner.Execute(ctx, plan, runner.Options{
+		Workers: *workers, Store: store, Data: src, Log: stderr, Terminal: isTerminal(stderr),
+		SpecName: s.Name, SpecHash: hash, Provenance: provenance(),
+	})
+	fmt.Fprintf(stderr, "%d planned: %d already stored, %d ok, %d failed, %d abandoned (%.1fs)\n",
+		sum.Planned, sum.Skipped, sum.OK, sum.Failed, sum.Abandoned, sum.Elapsed.Seconds())
+	if err != nil {
+		return err
+	}
+	if sum.Failed > 0 {
+		return fmt.Errorf("%d run(s) failed; their errors are stored (runexp report lists them) and they are retried on the next run", sum.Failed)
+	}
+	return nil
+}
+
+// parseInterleaved parses flags that may appear before or after positional
+// arguments (runexp run SPEC --seeds 3).
+func parseInterleaved(fs *flag.FlagSet, args []string) error {
+	var pos []string
+	for {
+		if err := parse(fs, args); err != nil {
+			return err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+	return fs.Parse(append([]string{"--"}, pos...))
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func dirOf(path string) string {
+	if i := strings.LastIndex(path, "/"); i > 0 {
+		return path[:i]
+	}
+	return "."
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// provenance describes this process for every stored run.
+func provenance() results.Provenance {
+	env, _ := json.Marshal(blasbackend.Env())
+	host, _ := os.Hostname()
+	return results.Provenance{GitRevision: gitRevision(), GoVersion: runtime.Version(), BLAS: blasbackend.Name(),
+		BLASEnv: string(env), Host: host}
+}
+
+// gitRevision returns the VCS revision the binary was built from (with
+// "+dirty" for uncommitted changes), asking git when the build has none.
+func gitRevision() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		var rev, modified string
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				modified = s.Value
+			}
+		}
+		if rev != "" {
+			if modified == "true" {
+				rev += "+dirty"
+			}
+			return rev
+		}
+	}
+	out, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	rev := strings.TrimSpace(string(out))
+	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+		rev += "+dirty"
+	}
+	return rev
+}

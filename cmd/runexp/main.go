@@ -1,0 +1,103 @@
+// Command runexp runs nmfbench experiments and reports their results.
+//
+//	runexp run [flags] SPEC.yaml   expand the spec, fit, cluster, score, store (resumes)
+//	runexp report [flags]          write tables (and plots) from the results database alone
+//	runexp methods                 list the registered methods with their parameters
+//	runexp datasets [flags]        list the known datasets; --check verifies the data directory
+//
+// Run "runexp COMMAND --help" for a command's flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// command is one subcommand.
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"run", "run an experiment spec (YAML), storing every run in SQLite; resumes", cmdRun},
+		{"report", "write tables and plots from the results database", cmdReport},
+		{"methods", "list registered methods with parameters and defaults", cmdMethods},
+		{"datasets", "list known datasets; --check verifies files and checksums", cmdDatasets},
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "runexp: reproduce and extend NMF / tensor-factorization clustering benchmarks.\n\nUsage: runexp COMMAND [flags] [args]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'runexp COMMAND --help' for a command's flags.\n")
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			err := c.run(ctx, args[1:], stdout, stderr)
+			switch {
+			case err == nil:
+				return 0
+			case errors.Is(err, flag.ErrHelp):
+				return 0
+			case errors.Is(err, errUsage):
+				return 2
+			default:
+				fmt.Fprintf(stderr, "runexp %s: %v\n", c.name, err)
+				return 1
+			}
+		}
+	}
+	fmt.Fprintf(stderr, "runexp: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+// errUsage marks an error already reported by a flag set.
+var errUsage = errors.New("usage")
+
+// newFlags returns a flag set that prints its usage with a synopsis.
+func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: runexp %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags, mapping flag errors to errUsage.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}

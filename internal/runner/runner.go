@@ -1,0 +1,289 @@
+// Package runner executes a plan of runs on a pool of workers: each run fits
+// its method, clusters the embedding with k-means, scores the clustering and
+// writes everything to the results store in one transaction.
+//
+// Runs already stored with status ok (same configuration hash) are skipped,
+// so an interrupted plan resumes where it stopped. Every random choice of a
+// run is drawn from streams seeded by the run's own seed, so results do not
+// depend on the number of workers or the order of execution. Cancelling the
+// context stops the pool: runs in flight are abandoned, not stored.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"gonum.org/v1/gonum/mat"
+
+	"nmfbench/datasets"
+	"nmfbench/internal/kmeans"
+	"nmfbench/internal/spec"
+	"nmfbench/methods"
+	"nmfbench/metrics"
+	"nmfbench/results"
+)
+
+// DataSource loads and preprocesses datasets by name.
+type DataSource interface {
+	// Load returns the named raw dataset.
+	Load(ctx context.Context, name string) (*datasets.Dataset, error)
+	// Preprocess applies the named steps, returning a new dataset.
+	Preprocess(d *datasets.Dataset, steps []string) (*datasets.Dataset, error)
+	// Identity returns a string that changes whenever the dataset's content does.
+	Identity(name string) (string, error)
+}
+
+// Options configures Execute.
+type Options struct {
+	Workers    int            // parallel runs; ≤ 0 means 1
+	Store      *results.Store // where runs are written
+	Data       DataSource
+	Log        io.Writer // progress output (nil: discarded)
+	Terminal   bool      // Log is a terminal: redraw one progress line
+	SpecName   string
+	SpecHash   string
+	Provenance results.Provenance // static part: revision, Go version, BLAS, host
+	Now        func() time.Time   // clock (nil: time.Now)
+}
+
+// Summary counts what Execute did.
+type Summary struct {
+	Planned, Skipped, OK, Failed, Abandoned int
+	Elapsed                                 time.Duration
+}
+
+// Streams of a run's seed: one for the method, one for k-means.
+const (
+	streamMethod = 0x6e6d66626d657468 // "nmfbmeth"
+	streamKMeans = 0x6e6d66626b6d6e73 // "nmfbkmns"
+)
+
+type prepared struct {
+	data *datasets.Dataset
+	key  string
+}
+
+// Execute runs the plan's runs that are not already stored.
+func Execute(ctx context.Context, plan *spec.Plan, opt Options) (Summary, error) {
+	start := time.Now()
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Log == nil {
+		opt.Log = io.Discard
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = 1
+	}
+	sum := Summary{Planned: len(plan.Runs)}
+	done, err := opt.Store.Completed(ctx)
+	if err != nil {
+		return sum, fmt.Errorf("read completed runs: %w", err)
+	}
+	var todo []spec.Run
+	for _, r := range plan.Runs {
+		if done[r.ConfigHash] {
+			sum.Skipped++
+		} else {
+			todo = append(todo, r)
+		}
+	}
+	if sum.Skipped > 0 {
+		fmt.Fprintf(opt.Log, "%d of %d runs already stored; %d to do\n", sum.Skipped, sum.Planned, len(todo))
+	}
+	// Load and preprocess every dataset the remaining runs need, once.
+	data := map[string]prepared{}
+	for _, r := range todo {
+		key := r.Dataset + "|" + strings.Join(r.Preprocess, ",")
+		if _, ok := data[key]; ok {
+			continue
+		}
+		raw, err := opt.Data.Load(ctx, r.Dataset)
+		if err != nil {
+			return sum, err
+		}
+		d, err := opt.Data.Preprocess(raw, r.Preprocess)
+		if err != nil {
+			return sum, fmt.Errorf("dataset %s: %w", r.Dataset, err)
+		}
+		ident, err := opt.Data.Identity(r.Dataset)
+		if err != nil {
+			return sum, err
+		}
+		data[key] = prepared{d, ident + "|" + strings.Join(r.Preprocess, ",")}
+	}
+
+	memo := &methods.Memo{}
+	jobs := make(chan spec.Run)
+	var mu sync.Mutex
+	var firstErr error
+	prog := newProgress(opt.Log, opt.Terminal, len(todo))
+	var wg sync.WaitGroup
+	for w := 0; w < opt.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range jobs {
+				p := data[r.Dataset+"|"+strings.Join(r.Preprocess, ",")]
+				rec := execute(ctx, r, p, memo, plan.Spec, opt)
+				if ctx.Err() != nil && rec.Status == results.StatusFailed && errors.Is(rec.err, ctx.Err()) {
+					mu.Lock()
+					sum.Abandoned++
+					mu.Unlock()
+					continue
+				}
+				if err := opt.Store.Save(context.WithoutCancel(ctx), &rec.Run); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					continue
+				}
+				mu.Lock()
+				if rec.Status == results.StatusOK {
+					sum.OK++
+				} else {
+					sum.Failed++
+				}
+				prog.done(&rec.Run, plan.Spec.Metrics)
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for _, r := range todo {
+		select {
+		case <-ctx.Done():
+			break feed
+		case jobs <- r:
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	prog.finish()
+	sum.Elapsed = time.Since(start)
+	if firstErr != nil {
+		return sum, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return sum, fmt.Errorf("stopped: %w (completed runs are stored; run again to resume)", err)
+	}
+	return sum, nil
+}
+
+type record struct {
+	results.Run
+	err error
+}
+
+// execute fits, clusters and scores one run. It never panics on a method's
+// behalf: a panic inside the method becomes a failed run.
+func execute(ctx context.Context, r spec.Run, p prepared, memo *methods.Memo, s *spec.Spec, opt Options) (rec record) {
+	rec.Run = results.Run{
+		ConfigHash: r.ConfigHash, SpecName: opt.SpecName, SpecHash: opt.SpecHash,
+		Dataset: r.Dataset, Method: r.Method.Name, Label: r.Label, Params: r.Method.ParamsJSON(),
+		Preprocess: strings.Join(r.Preprocess, ","), Rep: r.Rep, Seed: r.Seed, Objective: math.NaN(),
+		Provenance: opt.Provenance,
+	}
+	rec.Provenance.Started = opt.Now()
+	fail := func(err error) record {
+		rec.Status, rec.Error, rec.err = results.StatusFailed, err.Error(), err
+		rec.Provenance.Finished = opt.Now()
+		return rec
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			rec = fail(fmt.Errorf("method %s panicked: %v", r.Method.Name, v))
+		}
+	}()
+	d := p.data
+	fitStart := time.Now()
+	var times []float64
+	prob := &methods.Problem{
+		Data: d, K: d.Classes, RNG: rand.New(rand.NewPCG(r.Seed, streamMethod)),
+		Memo: memo, DataKey: p.key,
+		Progress: func(int, float64) { times = append(times, time.Since(fitStart).Seconds()) },
+	}
+	res, err := r.Method.Fit(ctx, prob)
+	rec.FitSeconds = time.Since(fitStart).Seconds()
+	if err != nil {
+		return fail(fmt.Errorf("%s on %s: %w", r.Label, r.Dataset, err))
+	}
+	if err := checkEmbedding(res.Embedding, d.Samples()); err != nil {
+		return fail(fmt.Errorf("%s on %s: %w", r.Label, r.Dataset, err))
+	}
+	rec.Iterations, rec.Converged = res.Iterations, res.Converged
+	if n := len(res.Objective); n > 0 {
+		rec.Trace = res.Objective
+		rec.Objective = res.Objective[n-1]
+		if len(times)+1 == n {
+			rec.TraceSecs = append([]float64{0}, times...)
+		} else if len(times) == n {
+			rec.TraceSecs = times
+		}
+	}
+	if r.Rep < *s.KeepFactors {
+		for _, name := range slices.Sorted(maps.Keys(res.Factors)) {
+			f := res.Factors[name]
+			rows, cols := f.Dims()
+			data := make([]float64, 0, rows*cols)
+			for i := 0; i < rows; i++ {
+				data = append(data, f.RawRowView(i)...)
+			}
+			rec.Factors = append(rec.Factors, results.Factor{Name: name, Rows: rows, Cols: cols, Data: data})
+		}
+	}
+	kmStart := time.Now()
+	km, err := kmeans.Cluster(ctx, res.Embedding, kmeans.Options{
+		K: d.Classes, Replicates: s.KMeans.Replicates, MaxIter: s.KMeans.MaxIter, Tol: s.KMeans.Tol,
+	}, rand.New(rand.NewPCG(r.Seed, streamKMeans)))
+	rec.KmSeconds = time.Since(kmStart).Seconds()
+	if err != nil {
+		return fail(fmt.Errorf("k-means on the %s embedding of %s: %w", r.Label, r.Dataset, err))
+	}
+	scores, err := metrics.Evaluate(d.Labels, km.Labels)
+	if err != nil {
+		return fail(fmt.Errorf("scoring %s on %s: %w", r.Label, r.Dataset, err))
+	}
+	rec.Metrics = map[string]float64{}
+	for _, f := range metrics.FieldNames() {
+		v, err := scores.Get(f)
+		if err != nil {
+			return fail(err)
+		}
+		rec.Metrics[f] = v
+	}
+	rec.Labels = km.Labels
+	rec.Status = results.StatusOK
+	rec.Provenance.Finished = opt.Now()
+	return rec
+}
+
+// checkEmbedding rejects embeddings that would silently corrupt the tables.
+func checkEmbedding(e *mat.Dense, n int) error {
+	if e == nil {
+		return fmt.Errorf("method returned no embedding")
+	}
+	r, c := e.Dims()
+	if r != n || c < 1 {
+		return fmt.Errorf("embedding is %d×%d; want %d rows (one per sample)", r, c, n)
+	}
+	for i := 0; i < r; i++ {
+		for j, v := range e.RawRowView(i) {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("embedding entry (%d,%d) is %v (numerical breakdown)", i, j, v)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,504 @@
+// Package spec reads nmfbench experiment specs (YAML) and expands them into a
+// validated plan of runs: dataset × method configuration × repetition, each
+// with a seed derived deterministically from (spec seed, dataset, method
+// label, repetition) and a configuration hash that identifies it in the
+// results store.
+//
+// Decoding is strict: an unknown key anywhere is an error naming the file,
+// line and key. Methods are resolved against a methods.Registry, so their
+// parameters are validated before anything runs.
+package spec
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"nmfbench/metrics"
+	"nmfbench/methods"
+)
+
+// Spec is the content of an experiment YAML file.
+type Spec struct {
+	Name        string          `yaml:"name"`
+	Description string          `yaml:"description"`
+	Seed        uint64          `yaml:"seed"`       // base seed of every run's seed
+	Seeds       Seeds           `yaml:"seeds"`      // repetitions: a count or a list of indices
+	KMeans      KMeans          `yaml:"kmeans"`     // clustering of the embeddings
+	Metrics     metrics.Mapping `yaml:"metrics"`    // report columns; default metrics.PaperMapping
+	Preprocess  []string        `yaml:"preprocess"` // default preprocessing of every dataset
+	Datasets    []Dataset       `yaml:"datasets"`
+	Methods     []Method        `yaml:"methods"`
+	Reference   string          `yaml:"reference"` // published values file, relative to the spec
+	// KeepFactors is the number of repetitions (from 0) whose learned
+	// factors are stored for plots; default 1.
+	KeepFactors *int `yaml:"keep_factors"`
+}
+
+// Seeds is a list of repetition indices; YAML accepts a count n (0..n−1) or a list.
+type Seeds []int
+
+// UnmarshalYAML reads a count or a list.
+func (s *Seeds) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		var c int
+		if err := n.Decode(&c); err != nil || c < 1 {
+			return fmt.Errorf("line %d: seeds must be a positive count or a list of repetition indices", n.Line)
+		}
+		*s = make(Seeds, c)
+		for i := range *s {
+			(*s)[i] = i
+		}
+		return nil
+	}
+	var l []int
+	if err := n.Decode(&l); err != nil {
+		return fmt.Errorf("line %d: seeds must be a positive count or a list of repetition indices", n.Line)
+	}
+	seen := map[int]bool{}
+	for _, v := range l {
+		if v < 0 || seen[v] {
+			return fmt.Errorf("line %d: seeds list has a negative or repeated index %d", n.Line, v)
+		}
+		seen[v] = true
+	}
+	*s = l
+	return nil
+}
+
+// KMeans configures the k-means stage applied to every embedding.
+type KMeans struct {
+	Replicates int     `yaml:"replicates"` // restarts, lowest inertia kept (default 10)
+	MaxIter    int     `yaml:"max_iter"`   // Lloyd iterations per replicate (default 100)
+	Tol        float64 `yaml:"tol"`        // relative inertia change stopping tolerance (default 1e-6)
+}
+
+// Dataset is one dataset entry.
+type Dataset struct {
+	Name       string   `yaml:"name"`
+	Preprocess []string `yaml:"preprocess"` // overrides the spec default when set
+	line       int
+}
+
+// Method is one method entry: a table row.
+type Method struct {
+	Label   string    `yaml:"label"`   // row label; default: the method name
+	Method  string    `yaml:"method"`  // registered method name
+	Params  yaml.Node `yaml:"params"`  // method parameters (validated by the method)
+	Planned string    `yaml:"planned"` // non-empty: not runnable yet; the runner skips it with this notice
+	Sweep   *Sweep    `yaml:"sweep"`   // optional parameter sweep: one row per value
+	line    int
+}
+
+// Sweep varies one parameter of a method entry over values.
+type Sweep struct {
+	Param  string      `yaml:"param"`
+	Values []yaml.Node `yaml:"values"`
+}
+
+// Load reads and strictly decodes a spec file, filling defaults.
+func Load(path string) (*Spec, []byte, error) {
+	body, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read spec: %w", err)
+	}
+	s, err := Parse(body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if s.Reference != "" && !filepath.IsAbs(s.Reference) {
+		s.Reference = filepath.Join(filepath.Dir(path), s.Reference)
+	}
+	return s, body, nil
+}
+
+// Parse decodes a spec from YAML, rejecting unknown keys, and fills defaults.
+func Parse(body []byte) (*Spec, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(body, &root); err != nil {
+		return nil, err
+	}
+	if root.Kind == 0 || len(root.Content) == 0 {
+		return nil, fmt.Errorf("empty spec")
+	}
+	doc := root.Content[0]
+	if err := checkKeys(doc, reflect.TypeOf(Spec{}), ""); err != nil {
+		return nil, err
+	}
+	var s Spec
+	if err := doc.Decode(&s); err != nil {
+		return nil, err
+	}
+	// Record the lines of list entries for later error messages.
+	if n := field(doc, "datasets"); n != nil {
+		for i, e := range n.Content {
+			if i < len(s.Datasets) {
+				s.Datasets[i].line = e.Line
+			}
+		}
+	}
+	if n := field(doc, "methods"); n != nil {
+		for i, e := range n.Content {
+			if i < len(s.Methods) {
+				s.Methods[i].line = e.Line
+			}
+		}
+	}
+	s.fillDefaults()
+	return &s, s.validate()
+}
+
+func (s *Spec) fillDefaults() {
+	if len(s.Seeds) == 0 {
+		s.Seeds = Seeds{0}
+	}
+	if s.KMeans.Replicates == 0 {
+		s.KMeans.Replicates = 10
+	}
+	if s.KMeans.MaxIter == 0 {
+		s.KMeans.MaxIter = 100
+	}
+	if s.KMeans.Tol == 0 {
+		s.KMeans.Tol = 1e-6
+	}
+	if len(s.Metrics) == 0 {
+		s.Metrics = metrics.PaperMapping()
+	}
+	for i := range s.Methods {
+		if s.Methods[i].Label == "" {
+			s.Methods[i].Label = s.Methods[i].Method
+		}
+	}
+	if s.KeepFactors == nil {
+		one := 1
+		s.KeepFactors = &one
+	}
+}
+
+func (s *Spec) validate() error {
+	if strings.TrimSpace(s.Name) == "" {
+		return fmt.Errorf("name: a spec needs a name")
+	}
+	if s.KMeans.Replicates < 1 || s.KMeans.MaxIter < 1 || s.KMeans.Tol < 0 {
+		return fmt.Errorf("kmeans: replicates and max_iter must be ≥ 1 and tol ≥ 0")
+	}
+	if len(s.Datasets) == 0 {
+		return fmt.Errorf("datasets: at least one dataset is needed")
+	}
+	if len(s.Methods) == 0 {
+		return fmt.Errorf("methods: at least one method is needed")
+	}
+	seen := map[string]int{}
+	for i, d := range s.Datasets {
+		if d.Name == "" {
+			return fmt.Errorf("line %d: datasets[%d].name is missing", d.line, i)
+		}
+		if prev, dup := seen[d.Name]; dup {
+			return fmt.Errorf("line %d: dataset %q is listed twice (also line %d)", d.line, d.Name, prev)
+		}
+		seen[d.Name] = d.line
+	}
+	labels := map[string]int{}
+	for i, m := range s.Methods {
+		if m.Method == "" {
+			return fmt.Errorf("line %d: methods[%d].method is missing", m.line, i)
+		}
+		if prev, dup := labels[m.Label]; dup {
+			return fmt.Errorf("line %d: method label %q is used twice (also line %d); give one a distinct label", m.line, m.Label, prev)
+		}
+		labels[m.Label] = m.line
+		if m.Sweep != nil && (m.Sweep.Param == "" || len(m.Sweep.Values) == 0) {
+			return fmt.Errorf("line %d: methods[%d].sweep needs param and values", m.line, i)
+		}
+	}
+	return nil
+}
+
+// checkKeys reports the first mapping key in n that has no yaml-tagged field
+// in t, recursing into nested structs and slices of structs.
+func checkKeys(n *yaml.Node, t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == reflect.TypeOf(yaml.Node{}) {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			if _, custom := reflect.PointerTo(t).MethodByName("UnmarshalYAML"); custom {
+				return nil
+			}
+			return fmt.Errorf("line %d: %s must be a mapping", n.Line, orRoot(path))
+		}
+		fields := map[string]reflect.Type{}
+		var names []string
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			key := strings.Split(f.Tag.Get("yaml"), ",")[0]
+			if key == "" || !f.IsExported() {
+				continue
+			}
+			fields[key] = f.Type
+			names = append(names, key)
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			ft, ok := fields[k.Value]
+			if !ok {
+				sort.Strings(names)
+				return fmt.Errorf("line %d: unknown key %q in %s (known keys: %s)", k.Line, k.Value, orRoot(path), strings.Join(names, ", "))
+			}
+			if err := checkKeys(v, ft, join(path, k.Value)); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice:
+		if n.Kind == yaml.SequenceNode {
+			for i, e := range n.Content {
+				if err := checkKeys(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func orRoot(path string) string {
+	if path == "" {
+		return "the spec"
+	}
+	return path
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// field returns the value node of key in mapping n, or nil.
+func field(n *yaml.Node, key string) *yaml.Node {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// Hash returns the SHA-256 of a spec's bytes, hex encoded.
+func Hash(body []byte) string {
+	h := sha256.Sum256(body)
+	return hex.EncodeToString(h[:])
+}
+
+// Run is one planned run.
+type Run struct {
+	Dataset    string
+	Preprocess []string
+	Label      string
+	Method     *methods.Configured
+	Rep        int
+	Seed       uint64
+	ConfigHash string
+}
+
+// Plan is a spec expanded into runs.
+type Plan struct {
+	Spec    *Spec
+	Runs    []Run
+	Labels  []string // method labels in spec order (rows of the tables)
+	Notices []string // methods skipped, with the reason
+}
+
+// Filter restricts a plan: empty fields keep everything.
+type Filter struct {
+	Datasets []string // dataset names
+	Methods  []string // method labels or registered names
+	Seeds    int      // when > 0, only the first Seeds repetitions
+}
+
+// Identity returns a string that changes whenever a dataset's content does
+// (e.g. its SHA-256); it enters every configuration hash.
+type Identity func(dataset string) (string, error)
+
+// Expand validates the spec against the registry and expands it into runs.
+func (s *Spec) Expand(reg *methods.Registry, id Identity, f Filter) (*Plan, error) {
+	plan := &Plan{Spec: s}
+	want := func(list []string, names ...string) bool {
+		if len(list) == 0 {
+			return true
+		}
+		for _, l := range list {
+			for _, n := range names {
+				if strings.EqualFold(l, n) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if err := checkFilter(f, s); err != nil {
+		return nil, err
+	}
+	type entry struct {
+		label string
+		cfg   *methods.Configured
+	}
+	var entries []entry
+	for i, m := range s.Methods {
+		if !want(f.Methods, m.Label, m.Method) {
+			continue
+		}
+		if m.Planned != "" {
+			plan.Notices = append(plan.Notices, fmt.Sprintf("skipping %s: %s", m.Label, m.Planned))
+			continue
+		}
+		if !reg.Has(m.Method) {
+			return nil, fmt.Errorf("line %d: methods[%d].method: unknown method %q (registered: %s; mark unbuilt methods with planned: \"reason\")",
+				m.line, i, m.Method, strings.Join(reg.Names(), ", "))
+		}
+		variants, err := m.expandSweep()
+		if err != nil {
+			return nil, fmt.Errorf("line %d: methods[%d]: %w", m.line, i, err)
+		}
+		for _, v := range variants {
+			cfg, err := reg.Build(m.Method, v.params)
+			if err != nil {
+				return nil, fmt.Errorf("methods[%d] (%s): %w", i, m.Label, err)
+			}
+			entries = append(entries, entry{v.label, cfg})
+			plan.Labels = append(plan.Labels, v.label)
+		}
+	}
+	seeds := s.Seeds
+	if f.Seeds > 0 && f.Seeds < len(seeds) {
+		seeds = seeds[:f.Seeds]
+	}
+	for _, d := range s.Datasets {
+		if !want(f.Datasets, d.Name) {
+			continue
+		}
+		ident, err := id(d.Name)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: dataset %q: %w", d.line, d.Name, err)
+		}
+		pre := d.Preprocess
+		if pre == nil {
+			pre = s.Preprocess
+		}
+		for _, e := range entries {
+			for _, rep := range seeds {
+				r := Run{Dataset: d.Name, Preprocess: pre, Label: e.label, Method: e.cfg, Rep: rep,
+					Seed: DeriveSeed(s.Seed, d.Name, e.label, rep)}
+				r.ConfigHash = configHash(ident, r, s.KMeans)
+				plan.Runs = append(plan.Runs, r)
+			}
+		}
+	}
+	if len(plan.Runs) == 0 {
+		return nil, fmt.Errorf("the spec and filters select no runs")
+	}
+	return plan, nil
+}
+
+func checkFilter(f Filter, s *Spec) error {
+	for _, name := range f.Datasets {
+		ok := false
+		for _, d := range s.Datasets {
+			ok = ok || strings.EqualFold(d.Name, name)
+		}
+		if !ok {
+			return fmt.Errorf("--datasets: %q is not in spec %q", name, s.Name)
+		}
+	}
+	for _, name := range f.Methods {
+		ok := false
+		for _, m := range s.Methods {
+			ok = ok || strings.EqualFold(m.Label, name) || strings.EqualFold(m.Method, name)
+		}
+		if !ok {
+			return fmt.Errorf("--methods: %q is not a method label or name in spec %q", name, s.Name)
+		}
+	}
+	return nil
+}
+
+type variant struct {
+	label  string
+	params *yaml.Node
+}
+
+// expandSweep returns one variant per sweep value (or the entry itself).
+func (m Method) expandSweep() ([]variant, error) {
+	base := &m.Params
+	if base.Kind == 0 {
+		base = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: m.line}
+	}
+	if m.Sweep == nil {
+		return []variant{{m.Label, base}}, nil
+	}
+	if base.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("params must be a mapping to sweep %q", m.Sweep.Param)
+	}
+	var out []variant
+	for i := range m.Sweep.Values {
+		v := m.Sweep.Values[i]
+		if v.Kind != yaml.ScalarNode {
+			return nil, fmt.Errorf("line %d: sweep values must be scalars", v.Line)
+		}
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: base.Line}
+		for j := 0; j+1 < len(base.Content); j += 2 {
+			if base.Content[j].Value != m.Sweep.Param {
+				n.Content = append(n.Content, base.Content[j], base.Content[j+1])
+			}
+		}
+		key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: m.Sweep.Param, Line: v.Line}
+		n.Content = append(n.Content, key, &v)
+		out = append(out, variant{fmt.Sprintf("%s[%s=%s]", m.Label, m.Sweep.Param, v.Value), n})
+	}
+	return out, nil
+}
+
+// DeriveSeed returns the seed of repetition rep of a method label on a
+// dataset: the first 8 bytes of SHA-256 over the spec seed and the names. It
+// depends on nothing else, so results do not depend on worker count or order.
+func DeriveSeed(base uint64, dataset, label string, rep int) uint64 {
+	var b bytes.Buffer
+	binary.Write(&b, binary.LittleEndian, base)
+	fmt.Fprintf(&b, "\x00%s\x00%s\x00%d", dataset, label, rep)
+	h := sha256.Sum256(b.Bytes())
+	return binary.LittleEndian.Uint64(h[:8])
+}
+
+// configHash identifies everything that determines a run's result.
+func configHash(datasetIdentity string, r Run, km KMeans) string {
+	b, _ := json.Marshal(struct {
+		Dataset, Identity, Label, Method string
+		Preprocess                       []string
+		Params                           map[string]any
+		Rep                              int
+		Seed                             uint64
+		KMeans                           KMeans
+	}{r.Dataset, datasetIdentity, r.Label, r.Method.Name, r.Preprocess, r.Method.Params, r.Rep, r.Seed, km})
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:16])
+}
+
+func reflectType(v any) reflect.Type { return reflect.TypeOf(v) }
