@@ -192,7 +192,7 @@ func (s *Store) SaveSpec(ctx context.Context, hash, name, path, body string) err
 
 // Reference is a published value (e.g. the paper's table entry) to show beside ours.
 type Reference struct {
-	Dataset, Method, Metric string // Metric is a report column name, e.g. "ACC"
+	Dataset, Method, Metric string  // Metric is a report column name, e.g. "ACC"
 	Value                   float64 // as a fraction in [0,1]
 	Source                  string
 }

@@ -13,8 +13,8 @@ func sampleRun(hash string, rep int) *Run {
 	return &Run{
 		ConfigHash: hash, SpecName: "t", SpecHash: "h", Dataset: "D", Method: "NMF", Label: "NMF",
 		Params: `{"rank":0}`, Preprocess: "scale01", Rep: rep, Seed: 1<<63 + 5, Status: StatusOK,
-		Metrics:    map[string]float64{"acc": 0.5, "nmi_geometric": 0.25},
-		Labels:     []int{0, 2, 1, -1}, Iterations: 3, Converged: true, Objective: 1.5, FitSeconds: 0.1,
+		Metrics: map[string]float64{"acc": 0.5, "nmi_geometric": 0.25},
+		Labels:  []int{0, 2, 1, -1}, Iterations: 3, Converged: true, Objective: 1.5, FitSeconds: 0.1,
 		Trace: []float64{3, 2, 1.5}, TraceSecs: []float64{0, 0.05, 0.1},
 		Factors:    []Factor{{Name: "U", Rows: 2, Cols: 1, Data: []float64{1, 2}}},
 		Provenance: Provenance{GitRevision: "abc", GoVersion: "go1.26", BLAS: "b", Host: "h", Started: time.Unix(10, 0), Finished: time.Unix(11, 0)},

@@ -58,12 +58,14 @@ func NewCSR(n int, rowPtr, col []int, val []float64) (*CSR, error) {
 	if len(col) != len(val) || rowPtr[n] != len(col) {
 		return nil, fmt.Errorf("graph: %d columns and %d weights for %d stored entries", len(col), len(val), rowPtr[n])
 	}
+	for i := 0; i < n; i++ {
+		if rowPtr[i+1] < rowPtr[i] {
+			return nil, fmt.Errorf("graph: row pointer decreases at row %d", i)
+		}
+	}
 	deg := make([]float64, n)
 	for i := 0; i < n; i++ {
 		lo, hi := rowPtr[i], rowPtr[i+1]
-		if hi < lo {
-			return nil, fmt.Errorf("graph: row pointer decreases at row %d", i)
-		}
 		for k := lo; k < hi; k++ {
 			j, w := col[k], val[k]
 			if j < 0 || j >= n {

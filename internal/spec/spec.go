@@ -24,8 +24,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"nmfbench/metrics"
 	"nmfbench/methods"
+	"nmfbench/metrics"
 )
 
 // Spec is the content of an experiment YAML file.
