@@ -3,6 +3,8 @@ package metrics_test
 import (
 	"fmt"
 
+	"gonum.org/v1/gonum/mat"
+
 	"nmfbench/metrics"
 )
 
@@ -29,12 +31,12 @@ func ExampleEvaluate() {
 
 func ExampleAssign() {
 	// Three workers, two jobs: the cheapest way to staff both jobs.
-	cost := [][]float64{{4, 1}, {2, 0}, {3, 5}}
-	m := make([]float64, 0, 6)
-	for _, r := range cost {
-		m = append(m, r...)
-	}
-	rowToCol, total, err := metrics.Assign(denseOf(3, 2, m))
+	cost := mat.NewDense(3, 2, []float64{
+		4, 1,
+		2, 0,
+		3, 5,
+	})
+	rowToCol, total, err := metrics.Assign(cost)
 	fmt.Println(rowToCol, total, err)
 	// Output:
 	// [1 0 -1] 3 <nil>
