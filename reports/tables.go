@@ -1,15 +1,15 @@
-// Package reports turns the results database into paper-style tables (and
-// plots): one table per dataset, rows = method labels, columns = the chosen
-// metric mapping, cells = mean ± standard deviation over repetitions with the
-// published value beside each. Everything is computed from the SQLite store
-// alone, so a report can be rebuilt at any time without re-running anything.
 package reports
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
+	"regexp"
+	"slices"
 	"sort"
+	"strconv"
+	"time"
 
 	"nmfbench/metrics"
 	"nmfbench/results"
@@ -17,49 +17,149 @@ import (
 
 // Cell is one method × metric entry of a table.
 type Cell struct {
-	Mean, Std float64   // over the ok runs (sample standard deviation, n−1)
-	Values    []float64 // per run, ordered by repetition
-	Paper     float64   // published value; NaN when none
+	// Mean and Std are the mean and sample standard deviation (n−1) of the
+	// finite values; Mean is NaN without values, Std without two of them.
+	Mean, Std float64
+	// N is the number of finite values behind Mean.
+	N int
+	// Values holds the score of every ok run, ordered like Row.Reps (NaN
+	// when a run has no such score).
+	Values []float64
+	// Paper is the published value; NaN when there is none.
+	Paper float64
+	// Best marks the highest mean of its column, compared as displayed (two
+	// decimals), so ties are all marked.
+	Best bool
+	// Test is the paired test against the table's reference method; nil for
+	// the reference row itself and when the table has no reference.
+	Test *Comparison
+}
+
+// Diff returns Mean − Paper (NaN when either is missing).
+func (c Cell) Diff() float64 { return c.Mean - c.Paper }
+
+// Marker returns "‡" when the paired test gives p < 0.01, "†" when p < 0.05,
+// and "" otherwise (or without a test).
+func (c Cell) Marker() string {
+	if c.Test == nil || c.Test.Err != "" {
+		return ""
+	}
+	switch {
+	case c.Test.P < 0.01:
+		return "‡"
+	case c.Test.P < 0.05:
+		return "†"
+	}
+	return ""
+}
+
+// SweepPoint identifies a row produced by a spec sweep: label
+// "Base[Param=Value]".
+type SweepPoint struct {
+	Base, Param, Value string
+	// X is Value as a number; Numeric is false when Value is not one, and X
+	// is then the point's position in its sweep.
+	X       float64
+	Numeric bool
 }
 
 // Row is one method label of a table.
 type Row struct {
 	Label  string
-	Method string
-	OK     int     // runs with status ok
-	Failed int     // runs with status failed
-	Reps   []int   // repetition index of each ok run (pairs Values across rows)
+	Method string // registered method name
+	Params string // resolved parameters (JSON) of the first run
+	OK     int    // runs with status ok
+	Failed int    // runs with status failed
+	// Reps is the repetition index of each ok run, increasing; it pairs
+	// Cell.Values across rows.
+	Reps   []int
 	Cells  []Cell  // one per column
-	FitSec float64 // mean fit seconds of the ok runs
+	FitSec float64 // mean fit seconds of the ok runs (NaN without runs)
+	// Sweep is non-nil when the label comes from a spec sweep.
+	Sweep *SweepPoint
+
+	runs   []results.Run // ok runs, ordered like Reps
+	errors []string      // distinct failure messages
 }
 
-// Table is the summary of one dataset.
+// Table is the summary of one dataset: the paper's layout, or the rows of
+// one parameter sweep.
 type Table struct {
 	Dataset string
+	// Title names the table: the dataset, or "dataset: Base, Param sweep".
+	Title   string
 	Columns metrics.Mapping
 	Rows    []Row
-	Source  string   // citation of the reference values, if any
-	Errors  []string // distinct failure messages
+	// Reference is the label of the row the paired tests compare against
+	// ("" when there are no tests).
+	Reference string
+	Source    string   // citation of the published values, if any
+	Errors    []string // distinct failure messages, "label: error"
+	// Sweep is the swept (Base, Param) for a sweep table; nil otherwise.
+	Sweep *SweepPoint
 }
 
-// BuildTables summarises the store: one table per dataset, rows in the
-// recorded spec order (then alphabetical), values as fractions.
-func BuildTables(ctx context.Context, store *results.Store, cols metrics.Mapping) ([]Table, error) {
+// Report is everything a report shows, computed from the store.
+type Report struct {
+	Tables     []Table // one per dataset: the rows that are not sweep points
+	Sweeps     []Table // one per dataset × swept method entry and parameter
+	Provenance Provenance
+}
+
+// DefaultReference is the method label compared against every other by
+// default: the paper's proposed method.
+const DefaultReference = "GWNTF"
+
+// NoReference as Options.ReferenceMethod disables the paired tests.
+const NoReference = "none"
+
+// Build reads the store and summarises it: one Table per dataset with rows
+// in the recorded spec order (then alphabetical), one Table per sweep, the
+// paired tests against the reference method and the provenance. It fails
+// when the store holds no runs or the requested reference method is not a
+// label of any table.
+func Build(ctx context.Context, store *results.Store, opt Options) (*Report, error) {
+	cols := opt.Columns
+	if len(cols) == 0 {
+		cols = metrics.PaperMapping()
+	}
 	if err := cols.Validate(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("report columns: %w", err)
 	}
 	runs, err := store.Runs(ctx, results.Query{})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read runs: %w", err)
+	}
+	if len(runs) == 0 {
+		return nil, fmt.Errorf("the database %s holds no runs: run a spec first (runexp run SPEC)", store.Path())
 	}
 	refs, err := store.References(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read reference values: %w", err)
 	}
 	order, err := store.MethodOrder(ctx)
 	if err != nil {
+		return nil, fmt.Errorf("read method order: %w", err)
+	}
+	specs, err := store.Specs(ctx)
+	if err != nil {
 		return nil, err
 	}
+	rep := &Report{}
+	rep.Tables, rep.Sweeps = summarise(runs, refs, order, cols)
+	if err := rep.compare(opt.ReferenceMethod); err != nil {
+		return nil, err
+	}
+	now := time.Now
+	if opt.Now != nil {
+		now = opt.Now
+	}
+	rep.Provenance = newProvenance(runs, specs, store.Path(), now())
+	return rep, nil
+}
+
+// summarise groups runs into tables; rows keep the given spec order.
+func summarise(runs []results.Run, refs []results.Reference, order map[string]int, cols metrics.Mapping) (tables, sweeps []Table) {
 	ref := map[[3]string]float64{}
 	sources := map[string]string{}
 	for _, r := range refs {
@@ -67,26 +167,28 @@ func BuildTables(ctx context.Context, store *results.Store, cols metrics.Mapping
 		sources[r.Dataset] = r.Source
 	}
 	byDS := map[string]map[string]*Row{}
-	errs := map[string]map[string]bool{}
-	for _, r := range runs {
+	for _, r := range runs { // ordered by dataset, label, rep
 		rows := byDS[r.Dataset]
 		if rows == nil {
 			rows = map[string]*Row{}
 			byDS[r.Dataset] = rows
-			errs[r.Dataset] = map[string]bool{}
 		}
 		row := rows[r.Label]
 		if row == nil {
-			row = &Row{Label: r.Label, Method: r.Method, Cells: make([]Cell, len(cols))}
+			row = &Row{Label: r.Label, Method: r.Method, Params: r.Params, Cells: make([]Cell, len(cols)),
+				Sweep: parseSweep(r.Label, r.Params)}
 			rows[r.Label] = row
 		}
 		if r.Status != results.StatusOK {
 			row.Failed++
-			errs[r.Dataset][r.Label+": "+r.Error] = true
+			if !slices.Contains(row.errors, r.Error) {
+				row.errors = append(row.errors, r.Error)
+			}
 			continue
 		}
 		row.OK++
 		row.Reps = append(row.Reps, r.Rep)
+		row.runs = append(row.runs, r)
 		row.FitSec += r.FitSeconds
 		for j, c := range cols {
 			v, ok := r.Metrics[c.Field]
@@ -96,56 +198,216 @@ func BuildTables(ctx context.Context, store *results.Store, cols metrics.Mapping
 			row.Cells[j].Values = append(row.Cells[j].Values, v)
 		}
 	}
-	var tables []Table
 	for _, ds := range sortedKeys(byDS) {
-		t := Table{Dataset: ds, Columns: cols, Source: sources[ds]}
-		for _, row := range byDS[ds] {
-			if row.OK > 0 {
-				row.FitSec /= float64(row.OK)
-			}
-			for j, c := range cols {
-				cell := &row.Cells[j]
-				cell.Mean, cell.Std = meanStd(cell.Values)
-				cell.Paper = math.NaN()
-				if v, ok := ref[[3]string{ds, row.Label, c.Name}]; ok {
-					cell.Paper = v
+		main := Table{Dataset: ds, Title: ds, Columns: cols, Source: sources[ds]}
+		groups := map[[2]string]*Table{}
+		var groupOrder [][2]string
+		for _, label := range sortedKeys(byDS[ds]) {
+			row := byDS[ds][label]
+			finishRow(row, cols, func(col string) float64 {
+				if v, ok := ref[[3]string{ds, row.Label, col}]; ok {
+					return v
 				}
+				return math.NaN()
+			})
+			if row.Sweep == nil {
+				main.Rows = append(main.Rows, *row)
+				continue
 			}
-			t.Rows = append(t.Rows, *row)
+			key := [2]string{row.Sweep.Base, row.Sweep.Param}
+			g := groups[key]
+			if g == nil {
+				g = &Table{Dataset: ds, Title: fmt.Sprintf("%s: %s, %s sweep", ds, key[0], key[1]), Columns: cols,
+					Source: sources[ds], Sweep: &SweepPoint{Base: key[0], Param: key[1]}}
+				groups[key] = g
+				groupOrder = append(groupOrder, key)
+			}
+			g.Rows = append(g.Rows, *row)
 		}
-		sort.SliceStable(t.Rows, func(a, b int) bool {
-			pa, oka := order[t.Rows[a].Label]
-			pb, okb := order[t.Rows[b].Label]
-			switch {
-			case oka && okb:
+		sortRows(main.Rows, order)
+		collectErrors(&main)
+		markBest(&main)
+		if len(main.Rows) > 0 {
+			tables = append(tables, main)
+		}
+		sort.SliceStable(groupOrder, func(a, b int) bool {
+			pa, pb := firstPosition(groups[groupOrder[a]].Rows, order), firstPosition(groups[groupOrder[b]].Rows, order)
+			if pa != pb {
 				return pa < pb
-			case oka != okb:
-				return oka
 			}
-			return t.Rows[a].Label < t.Rows[b].Label
+			return groupOrder[a][0]+groupOrder[a][1] < groupOrder[b][0]+groupOrder[b][1]
 		})
-		t.Errors = sortedKeys(errs[ds])
-		tables = append(tables, t)
+		for _, key := range groupOrder {
+			g := groups[key]
+			sortSweep(g.Rows)
+			collectErrors(g)
+			markBest(g)
+			sweeps = append(sweeps, *g)
+		}
 	}
-	return tables, nil
+	return tables, sweeps
 }
 
-// meanStd returns the mean and sample standard deviation (0 for one value).
-func meanStd(v []float64) (mean, std float64) {
-	if len(v) == 0 {
-		return math.NaN(), math.NaN()
+// finishRow computes the means, deviations and published values of a row.
+func finishRow(row *Row, cols metrics.Mapping, paper func(col string) float64) {
+	if row.OK > 0 {
+		row.FitSec /= float64(row.OK)
+	} else {
+		row.FitSec = math.NaN()
+	}
+	for j, c := range cols {
+		cell := &row.Cells[j]
+		cell.Mean, cell.Std, cell.N = meanStd(cell.Values)
+		cell.Paper = paper(c.Name)
+	}
+}
+
+// collectErrors lists the failure messages of a table's rows.
+func collectErrors(t *Table) {
+	for _, r := range t.Rows {
+		for _, e := range r.errors {
+			t.Errors = append(t.Errors, r.Label+": "+e)
+		}
+	}
+}
+
+// sortRows orders rows by their recorded spec position, unknown labels last
+// in alphabetical order.
+func sortRows(rows []Row, order map[string]int) {
+	sort.SliceStable(rows, func(a, b int) bool {
+		pa, oka := order[rows[a].Label]
+		pb, okb := order[rows[b].Label]
+		switch {
+		case oka && okb:
+			return pa < pb
+		case oka != okb:
+			return oka
+		}
+		return rows[a].Label < rows[b].Label
+	})
+}
+
+// sortSweep orders sweep rows by numeric value (non-numeric values keep their
+// label order, after the numeric ones) and numbers non-numeric points.
+func sortSweep(rows []Row) {
+	sort.SliceStable(rows, func(a, b int) bool {
+		sa, sb := rows[a].Sweep, rows[b].Sweep
+		if sa.Numeric != sb.Numeric {
+			return sa.Numeric
+		}
+		return sa.Numeric && sa.X < sb.X
+	})
+	for i := range rows {
+		if !rows[i].Sweep.Numeric {
+			rows[i].Sweep.X = float64(i)
+		}
+	}
+}
+
+func firstPosition(rows []Row, order map[string]int) int {
+	best := math.MaxInt
+	for _, r := range rows {
+		if p, ok := order[r.Label]; ok && p < best {
+			best = p
+		}
+	}
+	return best
+}
+
+// markBest sets Cell.Best on the highest displayed mean of every column.
+func markBest(t *Table) {
+	for j, c := range t.Columns {
+		best := math.Inf(-1)
+		for _, r := range t.Rows {
+			if v := displayed(r.Cells[j].Mean, c.Field); v > best {
+				best = v
+			}
+		}
+		if math.IsInf(best, -1) {
+			continue
+		}
+		for i := range t.Rows {
+			t.Rows[i].Cells[j].Best = displayed(t.Rows[i].Cells[j].Mean, c.Field) == best
+		}
+	}
+}
+
+// displayed returns v rounded as the tables print it (NaN stays NaN).
+func displayed(v float64, field string) float64 {
+	if math.IsNaN(v) {
+		return v
+	}
+	x, _ := strconv.ParseFloat(strconv.FormatFloat(scaleOf(field)*v, 'f', 2, 64), 64)
+	return x
+}
+
+// scaleOf returns the display factor of a score: 100 (percent) for scores
+// in [0, 1], 1 for the mutual information in bits or nats.
+func scaleOf(field string) float64 {
+	if field == "mi_bits" || field == "mi_nats" {
+		return 1
+	}
+	return 100
+}
+
+// unitOf returns the unit shown in a column heading.
+func unitOf(field string) string {
+	switch field {
+	case "mi_bits":
+		return "bits"
+	case "mi_nats":
+		return "nats"
+	}
+	return "%"
+}
+
+// sweepLabel matches the labels spec.Expand gives sweep points.
+var sweepLabel = regexp.MustCompile(`^(.+)\[([^=\[\]]+)=([^\[\]]*)\]$`)
+
+// parseSweep recognises a sweep label "Base[param=value]" whose resolved
+// parameters hold param; it returns nil for other labels.
+func parseSweep(label, params string) *SweepPoint {
+	m := sweepLabel.FindStringSubmatch(label)
+	if m == nil {
+		return nil
+	}
+	var p map[string]any
+	if err := json.Unmarshal([]byte(params), &p); err != nil {
+		return nil
+	}
+	if _, ok := p[m[2]]; !ok {
+		return nil
+	}
+	sp := &SweepPoint{Base: m[1], Param: m[2], Value: m[3]}
+	if x, err := strconv.ParseFloat(m[3], 64); err == nil && !math.IsNaN(x) && !math.IsInf(x, 0) {
+		sp.X, sp.Numeric = x, true
+	}
+	return sp
+}
+
+// meanStd returns the mean and sample standard deviation of the finite
+// values and their count; the mean is NaN without values, the deviation
+// without two.
+func meanStd(v []float64) (mean, std float64, n int) {
+	for _, x := range v {
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			mean += x
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN(), math.NaN(), 0
+	}
+	mean /= float64(n)
+	if n < 2 {
+		return mean, math.NaN(), n
 	}
 	for _, x := range v {
-		mean += x
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			std += (x - mean) * (x - mean)
+		}
 	}
-	mean /= float64(len(v))
-	if len(v) < 2 {
-		return mean, 0
-	}
-	for _, x := range v {
-		std += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(std / float64(len(v)-1))
+	return mean, math.Sqrt(std / float64(n-1)), n
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -155,12 +417,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// pct formats a fraction as a percentage with two decimals ("–" for NaN).
-func pct(v float64) string {
-	if math.IsNaN(v) {
-		return "–"
-	}
-	return fmt.Sprintf("%.2f", 100*v)
 }

@@ -1,176 +1,134 @@
 package reports
 
 import (
+	"bytes"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
+	"time"
 
 	"nmfbench/metrics"
 	"nmfbench/results"
 )
 
-// Options configures Write.
+// Options configures Build and Write.
 type Options struct {
 	OutDir  string          // directory the files are written to (created)
 	Columns metrics.Mapping // report columns; empty: metrics.PaperMapping
+	// ReferenceMethod is the method label every other row is tested
+	// against; "" means DefaultReference when present, NoReference disables
+	// the tests.
+	ReferenceMethod string
+	// NoPlots skips the figures (tables, provenance and HTML only).
+	NoPlots bool
+	// Workers bounds the goroutines rendering figures (≤ 0: GOMAXPROCS).
+	Workers int
+	// Now is the clock stamped on the report (nil: time.Now).
+	Now func() time.Time
 }
 
-// Write builds the tables from the store and writes, per dataset, Markdown,
-// CSV and LaTeX files, plus tables.md with every dataset. It returns the
-// paths written.
+// Write builds the report from the store and writes it to opt.OutDir: per
+// dataset DATASET.md, .csv and .tex (and DATASET_sweep_METHOD_PARAM.* per
+// sweep), tables.md with every table, provenance.md, the figures as
+// figures/NAME.png and .svg, and index.html showing everything with the
+// figures embedded. It returns the paths written. Files of earlier reports
+// that this one does not rewrite are left in place.
 func Write(ctx context.Context, store *results.Store, opt Options) ([]string, error) {
-	if len(opt.Columns) == 0 {
-		opt.Columns = metrics.PaperMapping()
-	}
-	tables, err := BuildTables(ctx, store, opt.Columns)
+	rep, err := Build(ctx, store, opt)
 	if err != nil {
 		return nil, err
-	}
-	if len(tables) == 0 {
-		return nil, fmt.Errorf("the database %s holds no runs: run a spec first (runexp run SPEC)", store.Path())
 	}
 	if err := os.MkdirAll(opt.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create report directory: %w", err)
 	}
 	var paths []string
-	var all strings.Builder
-	for _, t := range tables {
-		base := filepath.Join(opt.OutDir, fileName(t.Dataset))
+	write := func(name string, f func(io.Writer) error) error {
+		p := filepath.Join(opt.OutDir, name)
+		var b bytes.Buffer
+		if err := f(&b); err != nil {
+			return fmt.Errorf("write %s: %w", p, err)
+		}
+		if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+		paths = append(paths, p)
+		return nil
+	}
+	var all bytes.Buffer
+	for _, t := range append(append([]Table(nil), rep.Tables...), rep.Sweeps...) {
+		base := tableFile(t)
 		for _, f := range []struct {
 			ext   string
 			write func(io.Writer, Table) error
 		}{{".md", WriteMarkdown}, {".csv", WriteCSV}, {".tex", WriteLaTeX}} {
-			p := base + f.ext
-			if err := writeFile(p, func(w io.Writer) error { return f.write(w, t) }); err != nil {
+			if err := write(base+f.ext, func(w io.Writer) error { return f.write(w, t) }); err != nil {
 				return paths, err
 			}
-			paths = append(paths, p)
 		}
 		WriteMarkdown(&all, t)
 		all.WriteString("\n")
 	}
-	p := filepath.Join(opt.OutDir, "tables.md")
-	if err := os.WriteFile(p, []byte(all.String()), 0o644); err != nil {
-		return paths, fmt.Errorf("write %s: %w", p, err)
+	WriteProvenance(&all, rep.Provenance)
+	if err := write("tables.md", func(w io.Writer) error { _, err := w.Write(all.Bytes()); return err }); err != nil {
+		return paths, err
 	}
-	return append(paths, p), nil
+	if err := write("provenance.md", func(w io.Writer) error { return WriteProvenance(w, rep.Provenance) }); err != nil {
+		return paths, err
+	}
+	var figs []Figure
+	var notes []string
+	if !opt.NoPlots {
+		figs, notes, err = rep.Figures(ctx, store, opt.Workers)
+		if err != nil {
+			return paths, err
+		}
+		if err := os.MkdirAll(filepath.Join(opt.OutDir, "figures"), 0o755); err != nil {
+			return paths, fmt.Errorf("create figure directory: %w", err)
+		}
+		for _, f := range figs {
+			for _, out := range []struct {
+				ext  string
+				data []byte
+			}{{".png", f.PNG}, {".svg", f.SVG}} {
+				if out.data == nil {
+					continue
+				}
+				if err := write(filepath.Join("figures", f.Name+out.ext), func(w io.Writer) error { _, err := w.Write(out.data); return err }); err != nil {
+					return paths, err
+				}
+			}
+		}
+	}
+	if err := write("index.html", func(w io.Writer) error { return WriteHTML(w, rep, figs, notes) }); err != nil {
+		return paths, err
+	}
+	return paths, nil
 }
 
-func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("write report: %w", err)
+// tableFile is the base file name of a table.
+func tableFile(t Table) string {
+	if t.Sweep != nil {
+		return fileName(t.Dataset) + "_sweep_" + fileName(t.Sweep.Base) + "_" + fileName(t.Sweep.Param)
 	}
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return f.Close()
+	return fileName(t.Dataset)
 }
 
-// fileName makes a dataset name safe as a file name.
+// fileName makes a name safe as a file name: letters, digits, '-', '.' and
+// '_' are kept, anything else becomes '_'.
 func fileName(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r == ' ' || r == ':' {
-			return '_'
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '.', r == '_':
+			return r
 		}
-		return r
+		return '_'
 	}, s)
-}
-
-// WriteMarkdown writes t as a Markdown table: mean ± std in %, the published
-// value in parentheses, the number of ok runs and the mean fit time.
-func WriteMarkdown(w io.Writer, t Table) error {
-	fmt.Fprintf(w, "### %s\n\n", t.Dataset)
-	fmt.Fprintf(w, "| Method | runs |")
-	for _, c := range t.Columns {
-		fmt.Fprintf(w, " %s (%%) | paper |", c.Name)
+	s = strings.Trim(s, "_.")
+	if s == "" {
+		return "unnamed"
 	}
-	fmt.Fprintf(w, " fit s |\n|---|---:|")
-	for range t.Columns {
-		fmt.Fprintf(w, "---:|---:|")
-	}
-	fmt.Fprintf(w, "---:|\n")
-	for _, r := range t.Rows {
-		runs := strconv.Itoa(r.OK)
-		if r.Failed > 0 {
-			runs += fmt.Sprintf(" (+%d failed)", r.Failed)
-		}
-		fmt.Fprintf(w, "| %s | %s |", r.Label, runs)
-		for _, c := range r.Cells {
-			fmt.Fprintf(w, " %s ± %s | %s |", pct(c.Mean), pct(c.Std), pct(c.Paper))
-		}
-		fmt.Fprintf(w, " %.2f |\n", r.FitSec)
-	}
-	fmt.Fprintf(w, "\nColumns: %s. Mean ± sample std over runs, in %%.", t.Columns.String())
-	if t.Source != "" {
-		fmt.Fprintf(w, " Paper: %s.", t.Source)
-	}
-	fmt.Fprintln(w)
-	if len(t.Errors) > 0 {
-		fmt.Fprintf(w, "\nFailures:\n")
-		for _, e := range t.Errors {
-			fmt.Fprintf(w, "- %s\n", e)
-		}
-	}
-	return nil
-}
-
-// WriteCSV writes t with one line per method: mean, std and paper value of
-// each column (fractions in [0,1]), runs ok and failed, mean fit seconds.
-func WriteCSV(w io.Writer, t Table) error {
-	cw := csv.NewWriter(w)
-	head := []string{"dataset", "method", "runs", "failed"}
-	for _, c := range t.Columns {
-		head = append(head, c.Name+"_mean", c.Name+"_std", c.Name+"_paper")
-	}
-	head = append(head, "fit_seconds")
-	cw.Write(head)
-	num := func(v float64) string {
-		if math.IsNaN(v) {
-			return ""
-		}
-		return strconv.FormatFloat(v, 'g', 10, 64)
-	}
-	for _, r := range t.Rows {
-		rec := []string{t.Dataset, r.Label, strconv.Itoa(r.OK), strconv.Itoa(r.Failed)}
-		for _, c := range r.Cells {
-			rec = append(rec, num(c.Mean), num(c.Std), num(c.Paper))
-		}
-		rec = append(rec, num(r.FitSec))
-		cw.Write(rec)
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// WriteLaTeX writes t as a booktabs tabular, ready for \input.
-func WriteLaTeX(w io.Writer, t Table) error {
-	fmt.Fprintf(w, "%% %s: mean $\\pm$ std over runs (%%), paper's value in parentheses.\n", t.Dataset)
-	fmt.Fprintf(w, "\\begin{tabular}{l%s}\n\\toprule\n", strings.Repeat("c", len(t.Columns)))
-	fmt.Fprintf(w, "Method")
-	for _, c := range t.Columns {
-		fmt.Fprintf(w, " & %s (\\%%)", texEscape(c.Name))
-	}
-	fmt.Fprintf(w, " \\\\\n\\midrule\n")
-	for _, r := range t.Rows {
-		fmt.Fprintf(w, "%s", texEscape(r.Label))
-		for _, c := range r.Cells {
-			fmt.Fprintf(w, " & $%s \\pm %s$ (%s)", pct(c.Mean), pct(c.Std), pct(c.Paper))
-		}
-		fmt.Fprintf(w, " \\\\\n")
-	}
-	fmt.Fprintf(w, "\\bottomrule\n\\end{tabular}\n")
-	return nil
-}
-
-func texEscape(s string) string {
-	r := strings.NewReplacer(`\`, `\textbackslash{}`, "_", `\_`, "%", `\%`, "&", `\&`, "#", `\#`, "$", `\$`, "{", `\{`, "}", `\}`)
-	return r.Replace(s)
+	return s
 }

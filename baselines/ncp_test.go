@@ -1,0 +1,309 @@
+package baselines
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+
+	"nmfbench/datasets"
+	"nmfbench/internal/graph"
+	"nmfbench/internal/tensor"
+	"nmfbench/methods"
+)
+
+// plantedCP returns an exact rank-R nonnegative CP tensor of the given shape
+// with generic factors (uniform entries, about 30% of them zero) and the
+// planted factors.
+func plantedCP(rng *rand.Rand, shape []int, R int) (*tensor.Dense, []*mat.Dense) {
+	A := make([]*mat.Dense, len(shape))
+	for k, s := range shape {
+		A[k] = mat.NewDense(s, R, nil)
+		for i := 0; i < s; i++ {
+			for r := 0; r < R; r++ {
+				if rng.Float64() > 0.3 {
+					A[k].Set(i, r, rng.Float64())
+				}
+			}
+		}
+	}
+	x, err := tensor.Reconstruct(A)
+	if err != nil {
+		panic(err)
+	}
+	return x, A
+}
+
+// TestNCPRecoversPlantedCP fits an exact rank-4 nonnegative CP tensor with
+// both algorithms from random starts and requires fit ≥ 0.999 and a factor
+// match score ≥ 0.99 against the planted factors.
+func TestNCPRecoversPlantedCP(t *testing.T) {
+	shape := []int{10, 12, 40}
+	const R = 4
+	for _, tc := range []struct {
+		alg   string
+		iters int
+	}{{cpHALS, 500}, {cpMU, 3000}} {
+		t.Run(tc.alg, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(31, 32))
+			x, planted := plantedCP(rng, shape, R)
+			A := cpRandomInit(rng, x, R)
+			obj, iters, _, err := factorCP(context.Background(), x, A, cpConfig{Algorithm: tc.alg, MaxIter: tc.iters, Tol: 1e-12}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fit, err := tensor.Fit(x, A)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fms, _, err := tensor.FactorMatchScore(planted, A)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: %d sweeps, objective %.3g, fit %.6f, FMS %.6f", tc.alg, iters, obj[len(obj)-1], fit, fms)
+			if fit < 0.999 || fms < 0.99 {
+				t.Fatalf("fit %.6f (want ≥ 0.999), FMS %.6f (want ≥ 0.99)", fit, fms)
+			}
+		})
+	}
+}
+
+// TestCPObjectiveNonIncreasing: MU (with and without the graph term) and HALS
+// are majorize–minimize / exact block steps, so the objective never
+// increases; tolerance 1e-12 relative, the rounding of its evaluation. The
+// reported objective is also checked against a direct evaluation.
+func TestCPObjectiveNonIncreasing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	shape := []int{6, 7, 50}
+	x, err := tensor.New(shape...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range x.Data() {
+		x.Data()[i] = rng.Float64()
+	}
+	g, err := graph.KNN(context.Background(), x.LastUnfolding(), graph.Options{K: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  cpConfig
+	}{
+		{"mu", cpConfig{Algorithm: cpMU, MaxIter: 200}},
+		{"hals", cpConfig{Algorithm: cpHALS, MaxIter: 200}},
+		{"mu+graph λ=1", cpConfig{Algorithm: cpMU, MaxIter: 200, Graph: g, Lambda: 1}},
+		{"mu+graph λ=1e4", cpConfig{Algorithm: cpMU, MaxIter: 200, Graph: g, Lambda: 1e4}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			A := cpRandomInit(rng, x, 4)
+			obj, iters, _, err := factorCP(context.Background(), x, A, tc.cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if iters != tc.cfg.MaxIter || len(obj) != iters+1 {
+				t.Fatalf("%d sweeps, %d objective values", iters, len(obj))
+			}
+			for i := 1; i < len(obj); i++ {
+				if obj[i] > obj[i-1]*(1+1e-12) {
+					t.Fatalf("objective increased at sweep %d: %.15g → %.15g", i, obj[i-1], obj[i])
+				}
+			}
+			xh, _ := tensor.Reconstruct(A)
+			var want float64
+			for i, v := range x.Data() {
+				e := v - xh.Data()[i]
+				want += e * e
+			}
+			if tc.cfg.Graph != nil {
+				want += tc.cfg.Lambda * g.LaplacianQuadratic(A[2])
+			}
+			if got := obj[len(obj)-1]; math.Abs(got-want) > 1e-9*want {
+				t.Fatalf("reported objective %.15g, direct evaluation %.15g", got, want)
+			}
+		})
+	}
+}
+
+func imageProblem(t testing.TB, d *datasets.Dataset, seed uint64) *methods.Problem {
+	t.Helper()
+	return &methods.Problem{Data: d, K: d.Classes, RNG: rand.New(rand.NewPCG(seed, 1)), Memo: &methods.Memo{}, DataKey: d.Name}
+}
+
+// TestGNCPLambdaZeroIsNCP: GNCP with λ = 0 is NCP (MU) bit for bit.
+func TestGNCPLambdaZeroIsNCP(t *testing.T) {
+	d := toyProblem(t, 1).Data
+	nPrm := defaultNCPParams
+	nPrm.MaxIter = 50
+	gPrm := defaultGNCPParams
+	gPrm.MaxIter, gPrm.Lambda = 50, 0
+	want, err := fitNCP(context.Background(), imageProblem(t, d, 5), nPrm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := fitGNCP(context.Background(), imageProblem(t, d, 5), gPrm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameResult(t, "GNCP λ=0", got, want)
+	for _, k := range []string{"A1", "A2", "A3"} {
+		if !mat.Equal(got.Factors[k], want.Factors[k]) {
+			t.Errorf("factor %s differs", k)
+		}
+	}
+}
+
+// TestCPEmbeddingNormalization: the pixel-mode factors come back with unit
+// L2 columns, the embedding is the sample-mode factor carrying the scale, and
+// the model still has the reported objective.
+func TestCPEmbeddingNormalization(t *testing.T) {
+	p := toyProblem(t, 2)
+	for _, fit := range []func() (*methods.Result, error){
+		func() (*methods.Result, error) {
+			prm := defaultNCPParams
+			prm.MaxIter = 40
+			return fitNCP(context.Background(), p, prm)
+		},
+		func() (*methods.Result, error) {
+			prm := defaultGNCPParams
+			prm.MaxIter = 40
+			return fitGNCP(context.Background(), p, prm)
+		},
+	} {
+		res, err := fit()
+		if err != nil {
+			t.Fatal(err)
+		}
+		A := []*mat.Dense{res.Factors["A1"], res.Factors["A2"], res.Factors["A3"]}
+		if res.Embedding != A[2] {
+			t.Fatal("embedding is not the sample-mode factor")
+		}
+		if r, c := res.Embedding.Dims(); r != p.Data.Samples() || c != p.K {
+			t.Fatalf("embedding %d×%d", r, c)
+		}
+		for k := 0; k < 2; k++ {
+			for r := 0; r < p.K; r++ {
+				if nr := mat.Norm(A[k].ColView(r), 2); math.Abs(nr-1) > 1e-12 {
+					t.Fatalf("A%d column %d has norm %v", k+1, r, nr)
+				}
+			}
+		}
+		x, _ := tensor.FromDataset(p.Data)
+		xh, _ := tensor.Reconstruct(A)
+		var res2 float64
+		for i, v := range x.Data() {
+			e := v - xh.Data()[i]
+			res2 += e * e
+		}
+		if last := res.Objective[len(res.Objective)-1]; res2 > last*(1+1e-9) {
+			t.Fatalf("normalized model's residual %.12g exceeds the objective %.12g", res2, last)
+		}
+	}
+}
+
+// TestGNCPClustersAtLeastAsWellAsNCP: on manifold-structured classes, GNCP's
+// mean accuracy over seeds is at least NCP's.
+func TestGNCPClustersAtLeastAsWellAsNCP(t *testing.T) {
+	d := manifoldData()
+	var accNCP, accGNCP float64
+	const seeds = 4
+	for seed := uint64(1); seed <= seeds; seed++ {
+		rn, err := fitNCP(context.Background(), imageProblem(t, d, seed), defaultNCPParams)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rg, err := fitGNCP(context.Background(), imageProblem(t, d, seed), defaultGNCPParams)
+		if err != nil {
+			t.Fatal(err)
+		}
+		accNCP += clusterACC(t, d, rn.Embedding, seed) / seeds
+		accGNCP += clusterACC(t, d, rg.Embedding, seed) / seeds
+	}
+	t.Logf("mean ACC: NCP %.3f, GNCP %.3f", accNCP, accGNCP)
+	if accGNCP < accNCP {
+		t.Fatalf("GNCP accuracy %.3f below NCP's %.3f", accGNCP, accNCP)
+	}
+}
+
+func TestCPValidateAndErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"ncp defaults", (&NCPParams{Algorithm: cpMU, MaxIter: 1, Eps: 1e-10}).Validate(), ""},
+		{"ncp rank", (&NCPParams{Rank: -1, Algorithm: cpMU, MaxIter: 1, Eps: 1e-10}).Validate(), "rank"},
+		{"ncp algorithm", (&NCPParams{Algorithm: "als", MaxIter: 1, Eps: 1e-10}).Validate(), "algorithm"},
+		{"ncp max_iter", (&NCPParams{Algorithm: cpHALS, Eps: 1e-10}).Validate(), "max_iter"},
+		{"ncp tol", (&NCPParams{Algorithm: cpHALS, MaxIter: 1, Tol: math.NaN(), Eps: 1e-10}).Validate(), "tol"},
+		{"ncp eps", (&NCPParams{Algorithm: cpHALS, MaxIter: 1}).Validate(), "eps"},
+		{"gncp defaults", func() error { p := defaultGNCPParams; return p.Validate() }(), ""},
+		{"gncp lambda", func() error { p := defaultGNCPParams; p.Lambda = -2; return p.Validate() }(), "lambda"},
+		{"gncp p", func() error { p := defaultGNCPParams; p.Neighbors = 0; return p.Validate() }(), "neighbour"},
+		{"gncp weight", func() error { p := defaultGNCPParams; p.Weight = "x"; return p.Validate() }(), "weight"},
+		{"gncp t", func() error { p := defaultGNCPParams; p.HeatT = math.Inf(1); return p.Validate() }(), "t ="},
+		{"gncp max_iter", func() error { p := defaultGNCPParams; p.MaxIter = 0; return p.Validate() }(), "max_iter"},
+	} {
+		if tc.want == "" {
+			if tc.err != nil {
+				t.Errorf("%s: %v", tc.name, tc.err)
+			}
+			continue
+		}
+		if tc.err == nil || !strings.Contains(tc.err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one mentioning %q", tc.name, tc.err, tc.want)
+		}
+	}
+	// Not image data.
+	d := toyProblem(t, 1).Data
+	flat := &datasets.Dataset{Name: "flat", X: d.X, Labels: d.Labels, Classes: d.Classes}
+	if _, err := fitNCP(context.Background(), imageProblem(t, flat, 1), defaultNCPParams); err == nil || !strings.Contains(err.Error(), "image") {
+		t.Errorf("non-image data: error %v", err)
+	}
+	// HALS with a graph is refused.
+	x, _ := tensor.FromDataset(d)
+	g, _ := graph.KNN(context.Background(), d.X, graph.Options{K: 3})
+	if _, _, _, err := factorCP(context.Background(), x, cpRandomInit(rand.New(rand.NewPCG(1, 1)), x, 2), cpConfig{Algorithm: cpHALS, MaxIter: 2, Graph: g, Lambda: 1}, nil); err == nil {
+		t.Error("HALS with a graph term accepted")
+	}
+	for _, name := range []string{"NCP", "GNCP"} {
+		if _, err := methods.Default.Build(name, nil); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func BenchmarkCPSweep(b *testing.B) {
+	// One MU sweep on a PIE-sized tensor (32 × 32 × 2856, rank 68).
+	rng := rand.New(rand.NewPCG(1, 2))
+	x, _ := tensor.New(32, 32, 2856)
+	for i := range x.Data() {
+		x.Data()[i] = rng.Float64()
+	}
+	g, err := graph.KNN(context.Background(), x.LastUnfolding(), graph.Options{K: 5})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  cpConfig
+	}{
+		{"NCP-MU", cpConfig{Algorithm: cpMU}},
+		{"NCP-HALS", cpConfig{Algorithm: cpHALS}},
+		{"GNCP", cpConfig{Algorithm: cpMU, Graph: g, Lambda: 1e4}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			A := cpRandomInit(rng, x, 68)
+			s, err := newCPState(x, A, tc.cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				s.sweep()
+			}
+		})
+	}
+}

@@ -1,0 +1,424 @@
+package baselines
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+
+	"nmfbench/internal/graph"
+	"nmfbench/internal/ot"
+	"nmfbench/methods"
+)
+
+// SDNMFParams configures NMF with Sinkhorn distance (Qian, Hong, Cai, He & Li,
+// IJCAI 2016), following the authors' SDNMF.m / SDNMF_Multi.m.
+type SDNMFParams struct {
+	Rank        int     `yaml:"rank" doc:"factorization rank r; 0 means the number of classes"`
+	Lambda      float64 `yaml:"lambda" doc:"entropic regularization λ: kernel K = exp(−λM − 1), entropy weight 1/λ (paper and SDNMF.m: 100)"`
+	Gamma       float64 `yaml:"gamma" doc:"weight γ of the KL terms relaxing both marginals; scaling exponent g = γλ/(1 + γλ) (GWNTF paper: 1; SDNMF.m default and demo: 10)"`
+	Alpha       float64 `yaml:"alpha" doc:"graph regularization weight (SDNMF.m 'alpha', the GWNTF paper's ε = 10); 0 disables the graph"`
+	Neighbors   int     `yaml:"p" doc:"nearest neighbours per sample in the kNN graph (paper: 5, constructW's default)"`
+	Weight      string  `yaml:"weight" doc:"kNN edge weights: binary (SDNMF demo: WeightMode 'Binary'), heat or cosine"`
+	HeatT       float64 `yaml:"t" doc:"heat-kernel width t; 0 = mean pairwise distance (constructW's default)"`
+	CostPower   float64 `yaml:"cost_power" doc:"ground cost between pixels |Δrow|^q + |Δcol|^q divided by its maximum (SDNMF.m 'deg': q = 1, Manhattan)"`
+	MaxIter     int     `yaml:"max_iter" doc:"outer iterations; SDNMF.m runs exactly maxIter = 100"`
+	ScalingIter int     `yaml:"scaling_iter" doc:"scaling (Sinkhorn) iterations per outer iteration, restarted from μ = 1/d (SDNMF.m: 15)"`
+	Floor       float64 `yaml:"floor" doc:"lower bound on (Kν)^g and (Kᵀμ)^g inside the scaling loop (SDNMF.m: 1e-6); 0 runs the exact iterations and fails on underflow"`
+	Update      string  `yaml:"update" doc:"reference: the ratio R = μ∘Kν ⊘ UVᵀ is computed once per iteration and used for V, then U (SDNMF.m); fresh: R is recomputed against the updated UVᵀ before the U step, so that both steps are Lee–Seung steps on KL(T1 ‖ UVᵀ)"`
+	Eps         float64 `yaml:"eps" doc:"lower bound on UVᵀ in R and on the update denominators (SDNMF.m: 1e-10)"`
+}
+
+const (
+	sdnmfReference = "reference"
+	sdnmfFresh     = "fresh"
+)
+
+// Validate checks the parameter values.
+func (p *SDNMFParams) Validate() error {
+	finitePos := func(v float64) bool { return v > 0 && !math.IsInf(v, 1) }
+	switch {
+	case p.Rank < 0:
+		return fmt.Errorf("rank = %d: must be ≥ 0 (0 = number of classes)", p.Rank)
+	case !finitePos(p.Lambda):
+		return fmt.Errorf("lambda = %v: must be finite and > 0", p.Lambda)
+	case !finitePos(p.Gamma):
+		return fmt.Errorf("gamma = %v: must be finite and > 0", p.Gamma)
+	case !(p.Alpha >= 0) || math.IsInf(p.Alpha, 1):
+		return fmt.Errorf("alpha = %v: must be finite and ≥ 0", p.Alpha)
+	case p.Neighbors < 1:
+		return fmt.Errorf("p = %d: need at least one neighbour", p.Neighbors)
+	case !(p.HeatT >= 0) || math.IsInf(p.HeatT, 1):
+		return fmt.Errorf("t = %v: must be > 0, or 0 for the mean distance", p.HeatT)
+	case !finitePos(p.CostPower):
+		return fmt.Errorf("cost_power = %v: must be finite and > 0", p.CostPower)
+	case p.MaxIter < 1:
+		return fmt.Errorf("max_iter = %d: must be ≥ 1", p.MaxIter)
+	case p.ScalingIter < 1:
+		return fmt.Errorf("scaling_iter = %d: must be ≥ 1", p.ScalingIter)
+	case !(p.Floor >= 0 && p.Floor < 1):
+		return fmt.Errorf("floor = %v: must be in [0, 1)", p.Floor)
+	case p.Update != sdnmfReference && p.Update != sdnmfFresh:
+		return fmt.Errorf("update = %q: must be %q or %q", p.Update, sdnmfReference, sdnmfFresh)
+	case !(p.Eps > 0 && p.Eps < 1e-3):
+		return fmt.Errorf("eps = %v: must be in (0, 1e-3)", p.Eps)
+	}
+	if _, err := graph.ParseWeighting(p.Weight); err != nil {
+		return fmt.Errorf("weight: %w", err)
+	}
+	return nil
+}
+
+// defaultSDNMFParams: the GWNTF paper's setting (λ = 100, p = 5, γ = 1,
+// ε = 10 read as the graph weight α) with everything else as SDNMF.m.
+var defaultSDNMFParams = SDNMFParams{
+	Lambda: 100, Gamma: 1, Alpha: 10, Neighbors: 5, Weight: "binary", CostPower: 1,
+	MaxIter: 100, ScalingIter: 15, Floor: 1e-6, Update: sdnmfReference, Eps: 1e-10,
+}
+
+func init() {
+	methods.Register("SDNMF", "NMF with Sinkhorn distance (Qian et al. 2016): X ≈ UVᵀ under unbalanced entropic OT on the pixel grid, plus a kNN graph term; embedding V",
+		defaultSDNMFParams, fitSDNMF)
+}
+
+func fitSDNMF(ctx context.Context, p *methods.Problem, prm SDNMFParams) (*methods.Result, error) {
+	data := p.Data
+	if !data.IsImage() {
+		return nil, fmt.Errorf("SDNMF needs image data (the ground cost lives on the pixel grid); dataset %q has %d features and no %d×%d image shape", data.Name, data.Features(), data.Height, data.Width)
+	}
+	r := p.Rank(prm.Rank)
+	cost := ot.GridCost{H: data.Height, W: data.Width, P: prm.CostPower, Normalize: true}
+	kernel, err := methods.Cached(p, fmt.Sprintf("sdnmf-kernel|q=%g|lambda=%g", prm.CostPower, prm.Lambda), func() (*ot.Grid, error) {
+		return ot.NewGrid(cost, prm.Lambda, 1)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var g *graph.CSR
+	if prm.Alpha > 0 {
+		if g, err = sampleGraph(ctx, p, prm.Neighbors, prm.Weight, prm.HeatT); err != nil {
+			return nil, err
+		}
+	}
+	U, V := sdnmfInit(p.RNG, data.Features(), data.Samples(), r)
+	s, err := newSDNMFState(data.X, U, V, kernel, g, prm)
+	if err != nil {
+		return nil, err
+	}
+	obj := make([]float64, 0, prm.MaxIter)
+	for it := 1; it <= prm.MaxIter; it++ {
+		if err := methods.CheckContext(ctx, it); err != nil {
+			return nil, err
+		}
+		o, err := s.iterate()
+		if err != nil {
+			return nil, fmt.Errorf("SDNMF iteration %d: %w", it, err)
+		}
+		obj = append(obj, o)
+		if p.Progress != nil {
+			p.Progress(it, o)
+		}
+	}
+	normalizeColumns(U, V, 1) // NormalizeUV(U, V, NormV = 0, Norm = 1)
+	return &methods.Result{Embedding: V, Objective: obj, Iterations: prm.MaxIter,
+		Factors: map[string]*mat.Dense{"U": U}}, nil
+}
+
+// sdnmfInit draws U (d×r) and V (n×r) uniformly in [0, 1) and scales U's
+// columns to unit L1 norm, compensating in V (SDNMF_Multi: rand, then
+// NormalizeUV with Norm = 1, NormV = 0).
+func sdnmfInit(rng *rand.Rand, d, n, r int) (U, V *mat.Dense) {
+	U, V = mat.NewDense(d, r, nil), mat.NewDense(n, r, nil)
+	for _, m := range []*mat.Dense{U, V} {
+		data := m.RawMatrix().Data
+		for i := range data {
+			data[i] = rng.Float64()
+		}
+	}
+	normalizeColumns(U, V, 1)
+	return U, V
+}
+
+// sdnmfState holds the factors and workspaces of one SDNMF run. All d × n
+// matrices have one column per sample (image), the layout in which the
+// separable kernel is two GEMM passes.
+//
+// One iteration (SDNMF_Multi.m; Qian et al. 2016, Algorithm 1):
+//
+//	P = UVᵀ;  μ = 1/d;  ν = (X ⊘ Kᵀμ)^g;  repeat S times: μ = (P ⊘ Kν)^g, ν = (X ⊘ Kᵀμ)^g
+//	R = μ ∘ Kν ⊘ P                                  (= T1 ⊘ P, T_j = diag(μ_j) K diag(ν_j))
+//	V ← V ∘ (RᵀU + αWV) ⊘ (1·colsum(U) + αDV)
+//	U ← U ∘ (RV) ⊘ (1·colsum(V))
+//
+// with g = γλ/(1 + γλ) and K = exp(−λM − 1). Inside the loop the reference
+// floors (Kν)^g and (Kᵀμ)^g at floor (here: Kν and Kᵀμ at floor^(1/g)); its
+// last ν update is unfloored.
+type sdnmfState struct {
+	prm    SDNMFParams
+	g      *graph.CSR
+	kernel ot.Kernel
+	gexp   float64    // g = γλ/(1 + γλ)
+	floor  float64    // floor on Kν, Kᵀμ
+	U, V   *mat.Dense // d×r, n×r
+	X, P   *mat.Dense // d×n data and model UVᵀ
+	T1     *mat.Dense // d×n plan marginals μ∘Kν
+	R      *mat.Dense // d×n ratio T1 ⊘ P
+	// partial[c] holds chunk c's part of the objective that does not depend
+	// on the updated factors: ⟨T, M⟩ + (1/λ)ΣT log T + γ·KL(Tᵀ1 ‖ X).
+	partial []float64
+
+	chunk   int // samples per transport chunk
+	workers []*sdnmfWorker
+
+	num     *mat.Dense // n×r numerator of the V update
+	den     *mat.Dense // n×r denominator of the V update
+	numU    *mat.Dense // d×r numerator of the U update
+	graphNV *mat.Dense // n×r scratch for WV and DV
+	colSum  []float64
+}
+
+// sdnmfChunk is the number of samples whose transport problems are solved
+// together: 32 images of 32 × 32 pixels make 256 KB per d × chunk matrix, so
+// the scaling loop of a chunk runs in cache instead of streaming all d × n
+// matrices through memory 30 times per iteration. Chunking does not change
+// any result: every column is computed independently.
+const sdnmfChunk = 32
+
+// sdnmfWorker owns the scaling iterations of the chunks one goroutine
+// solves, one ot.Scaling per chunk width (the last chunk may be narrower).
+type sdnmfWorker struct {
+	sc     map[int]*ot.Scaling
+	t1, t2 map[int]*mat.Dense // d × width plan marginals
+}
+
+func newSDNMFState(X *mat.Dense, U, V *mat.Dense, k ot.Kernel, g *graph.CSR, prm SDNMFParams) (*sdnmfState, error) {
+	n, d := X.Dims()
+	_, r := U.Dims()
+	s := &sdnmfState{prm: prm, g: g, kernel: k, U: U, V: V, gexp: ot.Exponent(prm.Gamma, prm.Lambda),
+		X: mat.NewDense(d, n, nil), P: mat.NewDense(d, n, nil),
+		T1: mat.NewDense(d, n, nil), R: mat.NewDense(d, n, nil),
+		num: mat.NewDense(n, r, nil), den: mat.NewDense(n, r, nil), graphNV: mat.NewDense(n, r, nil),
+		numU: mat.NewDense(d, r, nil), colSum: make([]float64, r), chunk: sdnmfChunk,
+	}
+	s.X.CloneFrom(X.T())
+	if prm.Floor > 0 {
+		s.floor = math.Pow(prm.Floor, 1/s.gexp)
+	}
+	s.partial = make([]float64, (n+s.chunk-1)/s.chunk)
+	for range min(runtime.GOMAXPROCS(0), len(s.partial)) {
+		s.workers = append(s.workers, &sdnmfWorker{sc: map[int]*ot.Scaling{}, t1: map[int]*mat.Dense{}, t2: map[int]*mat.Dense{}})
+	}
+	s.P.Mul(U, V.T())
+	return s, nil
+}
+
+// iterate performs one outer iteration and returns the objective (see
+// objective) at the updated factors.
+func (s *sdnmfState) iterate() (float64, error) {
+	if err := s.transport(); err != nil {
+		return 0, err
+	}
+	sdRatio(s.R, s.T1, s.P, s.prm.Eps)
+	s.updateV()
+	if s.prm.Update == sdnmfFresh {
+		s.P.Mul(s.U, s.V.T())
+		sdRatio(s.R, s.T1, s.P, s.prm.Eps)
+	}
+	s.updateU()
+	if !sdFinite(s.U.RawMatrix().Data) || !sdFinite(s.V.RawMatrix().Data) {
+		return 0, fmt.Errorf("the factors are no longer finite")
+	}
+	s.P.Mul(s.U, s.V.T())
+	return s.objective(), nil
+}
+
+// updateV sets V ← V ∘ (RᵀU + αWV) ⊘ max(1·colsum(U) + αDV, eps).
+func (s *sdnmfState) updateV() {
+	s.num.Mul(s.R.T(), s.U)
+	sdColSums(s.colSum, s.U)
+	n, _ := s.V.Dims()
+	for i := 0; i < n; i++ {
+		copy(s.den.RawRowView(i), s.colSum)
+	}
+	if s.g != nil {
+		s.g.MulDense(s.graphNV, s.V)
+		s.num.Add(s.num, sdScaled(s.graphNV, s.prm.Alpha))
+		s.g.MulDegree(s.graphNV, s.V)
+		s.den.Add(s.den, sdScaled(s.graphNV, s.prm.Alpha))
+	}
+	sdMultiplicative(s.V, s.num, s.den, s.prm.Eps)
+}
+
+// updateU sets U ← U ∘ (RV) ⊘ max(1·colsum(V), eps).
+func (s *sdnmfState) updateU() {
+	d, _ := s.U.Dims()
+	s.numU.Mul(s.R, s.V)
+	sdColSums(s.colSum, s.V)
+	for i := 0; i < d; i++ {
+		row := s.numU.RawRowView(i)
+		u := s.U.RawRowView(i)
+		for k := range row {
+			u[k] *= row[k] / math.Max(s.colSum[k], s.prm.Eps)
+		}
+	}
+}
+
+// transport runs the scaling iterations for the current P, chunk by chunk
+// on all workers, and fills T1 and partial.
+func (s *sdnmfState) transport() error {
+	_, n := s.P.Dims()
+	chunks := (n + s.chunk - 1) / s.chunk
+	var next atomic.Int64
+	errs := make([]error, len(s.workers))
+	var wg sync.WaitGroup
+	for wi, w := range s.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				c := int(next.Add(1)) - 1
+				if c >= chunks {
+					return
+				}
+				if err := w.solve(s, c); err != nil {
+					errs[wi] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return fmt.Errorf("%w (λ = %v, floor = %v: lower λ or raise floor)", err, s.prm.Lambda, s.prm.Floor)
+		}
+	}
+	return nil
+}
+
+// solve runs SDNMF_Multi's scaling loop for chunk c, the samples
+// [c·chunk, (c+1)·chunk): ν = (X ⊘ Kᵀμ)^g from μ = 1/d, then ScalingIter
+// times μ = (P ⊘ Kν)^g, ν = (X ⊘ Kᵀμ)^g, the last ν unfloored. It stores
+// the chunk's T1 and objective part.
+func (w *sdnmfWorker) solve(s *sdnmfState, c int) error {
+	d, n := s.P.Dims()
+	lo, hi := c*s.chunk, min((c+1)*s.chunk, n)
+	width := hi - lo
+	sc, ok := w.sc[width]
+	if !ok {
+		var err error
+		sc, err = ot.NewScaling(s.kernel, mat.NewDense(d, width, nil), mat.NewDense(d, width, nil),
+			ot.Options{Phi: s.gexp, Psi: s.gexp, Floor: s.floor, Workers: 1})
+		if err != nil {
+			return err
+		}
+		w.sc[width] = sc
+		w.t1[width] = mat.NewDense(d, width, nil)
+		w.t2[width] = mat.NewDense(d, width, nil)
+	}
+	sdCopyCols(sc.A, s.P, lo)
+	sdCopyCols(sc.B, s.X, lo)
+	sc.Reset(1/float64(d), 0)
+	if err := sc.SetFloor(s.floor); err != nil {
+		return err
+	}
+	if err := sc.UpdateV(); err != nil {
+		return err
+	}
+	for k := 0; k < s.prm.ScalingIter; k++ {
+		if err := sc.UpdateU(); err != nil {
+			return err
+		}
+		if k == s.prm.ScalingIter-1 {
+			_ = sc.SetFloor(0) // SDNMF_Multi's final ν is unfloored
+		}
+		if err := sc.UpdateV(); err != nil {
+			return err
+		}
+	}
+	t1, t2 := w.t1[width], w.t2[width]
+	t2.MulElem(sc.V, sc.KTU)
+	sc.RowMarginal(t1)
+	sdPasteCols(s.T1, t1, lo)
+	lambda, gamma := s.prm.Lambda, s.prm.Gamma
+	s.partial[c] = ot.EntropicCost(sc.U, sc.V, t1, t2, lambda, 1) + floats.Sum(t1.RawMatrix().Data)/lambda +
+		gamma*ot.KL(t2.RawMatrix().Data, sc.B.RawMatrix().Data)
+	return nil
+}
+
+// sdCopyCols sets dst (d × w) to the columns lo, …, lo+w−1 of src.
+func sdCopyCols(dst, src *mat.Dense, lo int) {
+	r, w := dst.Dims()
+	for i := 0; i < r; i++ {
+		copy(dst.RawRowView(i), src.RawRowView(i)[lo:lo+w])
+	}
+}
+
+// sdPasteCols sets the columns lo, …, lo+w−1 of dst to src (d × w).
+func sdPasteCols(dst, src *mat.Dense, lo int) {
+	r, w := src.Dims()
+	for i := 0; i < r; i++ {
+		copy(dst.RawRowView(i)[lo:lo+w], src.RawRowView(i))
+	}
+}
+
+// objective returns O = W̃/γ + (α/2)·tr(VᵀLV) at the current factors, where
+//
+//	W̃ = Σ_j ⟨T_j, M⟩ + (1/λ) Σ T_j log T_j + γ KL(T_j1 ‖ (UVᵀ)_j) + γ KL(T_jᵀ1 ‖ x_j)
+//
+// is the unbalanced entropic transport cost of this iteration's plans T_j —
+// an upper bound on the Sinkhorn loss W_{λ,γ}(X, UVᵀ), which minimises it
+// over T. The V and U updates are multiplicative steps on γ⁻¹·W̃ + graph
+// term for these fixed plans.
+func (s *sdnmfState) objective() float64 {
+	w := floats.Sum(s.partial) + s.prm.Gamma*ot.KL(s.T1.RawMatrix().Data, s.P.RawMatrix().Data)
+	o := w / s.prm.Gamma
+	if s.g != nil {
+		o += s.prm.Alpha / 2 * s.g.LaplacianQuadratic(s.V)
+	}
+	return o
+}
+
+// sdRatio sets r = t ⊘ max(p, eps).
+func sdRatio(r, t, p *mat.Dense, eps float64) {
+	rd, td, pd := r.RawMatrix().Data, t.RawMatrix().Data, p.RawMatrix().Data
+	for i, v := range td {
+		rd[i] = v / math.Max(pd[i], eps)
+	}
+}
+
+// sdMultiplicative sets x ← x ∘ num ⊘ max(den, eps).
+func sdMultiplicative(x, num, den *mat.Dense, eps float64) {
+	xd, nd, dd := x.RawMatrix().Data, num.RawMatrix().Data, den.RawMatrix().Data
+	for i := range xd {
+		xd[i] *= nd[i] / math.Max(dd[i], eps)
+	}
+}
+
+func sdColSums(dst []float64, m *mat.Dense) {
+	clear(dst)
+	rows, _ := m.Dims()
+	for i := 0; i < rows; i++ {
+		floats.Add(dst, m.RawRowView(i))
+	}
+}
+
+func sdScaled(m *mat.Dense, a float64) *mat.Dense {
+	m.Scale(a, m)
+	return m
+}
+
+func sdFinite(x []float64) bool {
+	for _, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}

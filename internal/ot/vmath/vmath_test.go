@@ -1,0 +1,407 @@
+package vmath
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// testInputs returns x values spread log-uniformly over the whole positive
+// float64 range (subnormals included) plus the special and boundary values.
+func testInputs(n int) []float64 {
+	rng := rand.New(rand.NewPCG(3, 4))
+	x := []float64{
+		0, 1, 2, 0.5, math.Sqrt2, 1 / math.Sqrt2, math.Nextafter(math.Sqrt2, 0), math.Nextafter(math.Sqrt2, 2),
+		math.SmallestNonzeroFloat64, 1e-320, 0x1p-1022, math.Nextafter(0x1p-1022, 0), 1e-300, 1e-200, 1e-101, 1e-44,
+		math.MaxFloat64, 1e300, 1 + 1e-15, 1 - 1e-16, math.Inf(1), math.NaN(), -1, -0.5, math.Inf(-1),
+	}
+	for i := 0; i < n; i++ {
+		e := -1074 + 2098*rng.Float64() // exponent over the full range
+		x = append(x, math.Exp2(e)*(1+rng.Float64()))
+	}
+	for i := 0; i < n/4; i++ { // dense near 1 and in [0, 1], where the scalings live
+		x = append(x, 1+(rng.Float64()-0.5)*1e-3, rng.Float64())
+	}
+	return x
+}
+
+// relErr returns |got − want| / |want|, treating subnormal wants on an
+// absolute scale of one subnormal unit (double rounding there is allowed).
+func relErr(got, want float64) float64 {
+	d := math.Abs(got - want)
+	if math.Abs(want) < 0x1p-1022 {
+		if d <= math.SmallestNonzeroFloat64 {
+			return 0
+		}
+		return d / 0x1p-1022
+	}
+	return d / math.Abs(want)
+}
+
+// sameSpecial reports whether got and want are both NaN, or equal infinities,
+// or equal zeros; ok is false when want is an ordinary finite nonzero value.
+func sameSpecial(got, want float64) (same, ok bool) {
+	switch {
+	case math.IsNaN(want):
+		return math.IsNaN(got), true
+	case math.IsInf(want, 0) || want == 0:
+		return got == want, true
+	}
+	return false, false
+}
+
+// refPow is math.Pow, except for subnormal x, where math.Pow is inaccurate
+// (math.Pow(5e-324, 0.99) = 5.93e-321; the true value is 8.45e-321) and the
+// exact identity x^y = (2^64·x)^y · 2^(−64y) moves the input to the normal
+// range.
+func refPow(x, y float64) float64 {
+	if x > 0 && x < 0x1p-1022 {
+		return math.Pow(x*0x1p64, y) * math.Exp2(-64*y)
+	}
+	return math.Pow(x, y)
+}
+
+// refExp is math.Exp, except just below the overflow threshold, where the
+// amd64 assembly of math.Exp returns +Inf early (math.Exp(709.56) = +Inf, the
+// true value is 1.44e308); there e^x = e^(x−10)·e^10.
+func refExp(x float64) float64 {
+	if x > 700 && x < 710 {
+		return math.Exp(x-10) * math.Exp(10)
+	}
+	return math.Exp(x)
+}
+
+func TestPowMatchesMathPow(t *testing.T) {
+	x := testInputs(20000)
+	exps := []float64{0.5, 0.99, 100.0 / 101, 1000.0 / 1001, 10.0 / 11, 1.0 / 3, 0.3, 1e-3, 1.5, 2.5, 7, 100, -0.5, -1.7, -100.0 / 101}
+	dst := make([]float64, len(x))
+	for _, y := range exps {
+		Pow(dst, x, y)
+		worst := 0.0
+		for i, v := range x {
+			want := refPow(v, y)
+			if v < 0 {
+				want = math.NaN() // documented: negative x gives NaN
+			}
+			if same, special := sameSpecial(dst[i], want); special {
+				// Results that are exactly 0 or +Inf for math.Pow may be
+				// the neighbouring subnormal / MaxFloat64 here, or vice
+				// versa; treat near-boundary values on the relative scale.
+				if !same && !(want == 0 && dst[i] <= math.SmallestNonzeroFloat64) {
+					t.Fatalf("Pow(%g, %g) = %g, math.Pow %g", v, y, dst[i], want)
+				}
+				continue
+			}
+			e := relErr(dst[i], want)
+			if e > worst {
+				worst = e
+			}
+			if e > 1e-13 {
+				t.Fatalf("Pow(%g, %g) = %.17g, math.Pow %.17g: relative error %.3g > 1e-13", v, y, dst[i], want, e)
+			}
+		}
+		t.Logf("y = %-8.4g worst relative error %.2g (%d inputs)", y, worst, len(x))
+	}
+}
+
+// TestPowHighPrecision compares with x^y evaluated independently in 60-digit
+// decimal arithmetic (Python's decimal: (Decimal(x).ln()·Decimal(y)).exp(),
+// with x and y the exact binary values below), where math.Pow itself is off
+// by up to 3e-14. The error bound grows with |y| because log x is carried to
+// about 5e-17 absolute.
+func TestPowHighPrecision(t *testing.T) {
+	for _, c := range []struct{ x, y, want float64 }{
+		{5e-324, 0.99, 8.44852254388531590542e-321},
+		{1e-300, 0.5, 1.00000000000000000630e-150},
+		{1e-300, 0.9900990099009901, 9.33892805488943123859e-298},
+		{3.54341e-318, 0.3333333333333333, 1.52454565600191482018e-106},
+		{6.75397e-300, 0.3, 1.77364924419530395563e-90},
+		{1e-101, 0.999000999000999, 1.26153440980909323061e-101},
+		{0.368458, 100.0, 4.35310397985586580636e-44},
+		{1e+300, 0.99, 9.99999999999993918560e+296},
+		{2.5e-05, 0.9900990099009901, 2.77654655049465396018e-05},
+		{0.999999, 0.3, 9.99999699999895019786e-01},
+		{1.7976931348623157e+308, 0.5, 1.34078079299425956110e+154},
+		{1e-44, 0.9090909090909091, 1.00000000000000298803e-40},
+	} {
+		got := make([]float64, 1)
+		Pow(got, []float64{c.x}, c.y)
+		tol := 5e-16 * math.Max(1, math.Abs(c.y)/10)
+		if c.want < 0x1p-1022 {
+			tol = math.SmallestNonzeroFloat64 / c.want
+		}
+		if e := math.Abs(got[0]-c.want) / c.want; e > tol {
+			t.Errorf("Pow(%g, %g) = %.17g, exact %.17g: relative error %.2g > %.2g", c.x, c.y, got[0], c.want, e, tol)
+		}
+	}
+}
+
+func TestPowSpecialExponents(t *testing.T) {
+	x := []float64{0, 1, 3, math.Inf(1), math.NaN()}
+	for _, y := range []float64{0, 1, math.Inf(1), math.Inf(-1), math.NaN()} {
+		dst := make([]float64, len(x))
+		Pow(dst, x, y)
+		for i, v := range x {
+			want := math.Pow(v, y)
+			if same, _ := sameSpecial(dst[i], want); !same && dst[i] != want {
+				t.Errorf("Pow(%v, %v) = %v, want %v", v, y, dst[i], want)
+			}
+		}
+	}
+}
+
+func TestExpLogMatchMath(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var xe []float64
+	for i := 0; i < 20000; i++ {
+		xe = append(xe, (rng.Float64()-0.5)*1500, (rng.Float64()-0.5)*2)
+	}
+	xe = append(xe, 0, -0.0, 709.78, 709.79, -708.4, -745.1, -745.2, math.Inf(1), math.Inf(-1), math.NaN(), 1e-300, -1e-300)
+	got := make([]float64, len(xe))
+	Exp(got, xe)
+	worst := 0.0
+	for i, v := range xe {
+		want := refExp(v)
+		if same, special := sameSpecial(got[i], want); special {
+			if !same && !(want == 0 && got[i] <= math.SmallestNonzeroFloat64) {
+				t.Fatalf("Exp(%g) = %g, want %g", v, got[i], want)
+			}
+			continue
+		}
+		e := relErr(got[i], want)
+		worst = math.Max(worst, e)
+		if e > 1e-13 {
+			t.Fatalf("Exp(%.17g) = %.17g, math.Exp %.17g: relative error %.3g", v, got[i], want, e)
+		}
+	}
+	t.Logf("Exp: worst relative error %.2g", worst)
+
+	xl := testInputs(20000)
+	got = make([]float64, len(xl))
+	Log(got, xl)
+	worst = 0
+	for i, v := range xl {
+		want := math.Log(v)
+		if v > 0 && v < 0x1p-1022 {
+			// math.Log mishandles subnormals on amd64 (math.Log(5e-324)
+			// = −709.09; the true value is −744.44).
+			want = math.Log(v*0x1p64) - 64*math.Ln2
+		}
+		if same, special := sameSpecial(got[i], want); special {
+			if !same {
+				t.Fatalf("Log(%g) = %g, want %g", v, got[i], want)
+			}
+			continue
+		}
+		e := math.Abs(got[i]-want) / math.Abs(want)
+		worst = math.Max(worst, e)
+		if e > 1e-13 {
+			t.Fatalf("Log(%.17g) = %.17g, math.Log %.17g: relative error %.3g", v, got[i], want, e)
+		}
+	}
+	t.Logf("Log: worst relative error %.2g", worst)
+}
+
+func TestDivPow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const n = 5000
+	a, b := make([]float64, n), make([]float64, n)
+	for i := range a {
+		a[i] = math.Exp(-60 * rng.Float64())
+		b[i] = math.Exp(-100 * rng.Float64())
+	}
+	a[0], b[0] = 0, 0          // empty bin, zero denominator: 0
+	a[1], b[1] = 0.3, 0        // zero denominator: +Inf, counted unless floored
+	a[2], b[2] = 0.3, 1e-300   // tiny denominator
+	a[3], b[3] = math.NaN(), 1 // NaN input: counted
+	for _, tc := range []struct {
+		y, floor float64
+		bad      int
+	}{
+		{100.0 / 101, 0, 2},
+		{0.5, 0, 2},
+		{1000.0 / 1001, 1e-6, 1},
+		{2, 1e-30, 1},
+	} {
+		dst := make([]float64, n)
+		bad := DivPow(dst, a, b, tc.y, tc.floor)
+		if bad != tc.bad {
+			t.Errorf("y=%v floor=%v: %d non-finite results reported, want %d", tc.y, tc.floor, bad, tc.bad)
+		}
+		for i := range a {
+			want := 0.0
+			if a[i] != 0 {
+				want = math.Pow(a[i]/math.Max(b[i], tc.floor), tc.y)
+			}
+			if math.IsNaN(a[i]) {
+				want = math.NaN()
+			}
+			if same, special := sameSpecial(dst[i], want); special {
+				if !same {
+					t.Fatalf("y=%v floor=%v: DivPow(%g, %g) = %g, want %g", tc.y, tc.floor, a[i], b[i], dst[i], want)
+				}
+				continue
+			}
+			if e := relErr(dst[i], want); e > 1e-13 {
+				t.Fatalf("y=%v floor=%v: DivPow(%g, %g) = %.17g, want %.17g (relative error %.3g)", tc.y, tc.floor, a[i], b[i], dst[i], want, e)
+			}
+		}
+	}
+}
+
+// TestNativeMatchesGo checks that the C kernels and the pure-Go fallback agree
+// bit for bit, so results do not depend on how the binary was built.
+func TestNativeMatchesGo(t *testing.T) {
+	if !Native {
+		t.Skip("built without cgo: only the Go kernels exist")
+	}
+	x := testInputs(20000)
+	b := make([]float64, len(x))
+	for i := range b {
+		b[i] = x[(i*7919)%len(x)]
+	}
+	c, g := make([]float64, len(x)), make([]float64, len(x))
+	same := func(name string) {
+		t.Helper()
+		for i := range c {
+			if math.Float64bits(c[i]) != math.Float64bits(g[i]) && !(math.IsNaN(c[i]) && math.IsNaN(g[i])) {
+				t.Fatalf("%s: element %d (x = %g): C %.17g (%#x), Go %.17g (%#x)", name, i, x[i], c[i], math.Float64bits(c[i]), g[i], math.Float64bits(g[i]))
+			}
+		}
+	}
+	for _, y := range []float64{0.5, 100.0 / 101, 3.7, -0.8} {
+		powImpl(c, x, y)
+		powGo(g, x, y)
+		same("Pow")
+	}
+	nc := divPowImpl(c, x, b, 0.99, 1e-9)
+	ng := divPowGo(g, x, b, 0.99, 1e-9)
+	same("DivPow")
+	if nc != ng {
+		t.Fatalf("DivPow bad counts differ: C %d, Go %d", nc, ng)
+	}
+	expImpl(c, b)
+	expGo(g, b)
+	same("Exp")
+	logImpl(c, x)
+	logGo(g, x)
+	same("Log")
+}
+
+func TestInPlace(t *testing.T) {
+	x := testInputs(100)
+	want := make([]float64, len(x))
+	Pow(want, x, 0.7)
+	got := append([]float64(nil), x...)
+	Pow(got, got, 0.7)
+	for i := range got {
+		if math.Float64bits(got[i]) != math.Float64bits(want[i]) && !math.IsNaN(want[i]) {
+			t.Fatalf("in-place Pow differs at %d: %v vs %v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestLengthMismatchPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("Pow with mismatched lengths did not panic")
+		}
+	}()
+	Pow(make([]float64, 2), make([]float64, 3), 0.5)
+}
+
+// Benchmarks: ns per element for n = 4096 values in (0, 1], the regime of the
+// scaling vectors. The reference points are math.Pow (≈ 40 ns) and
+// exp(φ·log x) with the math package (≈ 20 ns).
+
+const benchN = 4096
+
+func benchData() ([]float64, []float64) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	x, b := make([]float64, benchN), make([]float64, benchN)
+	for i := range x {
+		x[i] = math.Exp(-50 * rng.Float64())
+		b[i] = math.Exp(-50 * rng.Float64())
+	}
+	return x, b
+}
+
+func perElem(b *testing.B) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchN, "ns/elem")
+}
+
+func BenchmarkPow(b *testing.B) {
+	x, _ := benchData()
+	dst := make([]float64, benchN)
+	for b.Loop() {
+		Pow(dst, x, 100.0/101)
+	}
+	perElem(b)
+}
+
+func BenchmarkPowInPlace(b *testing.B) {
+	x, _ := benchData()
+	for b.Loop() {
+		Pow(x, x, 100.0/101) // the pair keeps the data in range
+		Pow(x, x, 101.0/100)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(2*benchN), "ns/elem")
+}
+
+func BenchmarkDivPow(b *testing.B) {
+	x, y := benchData()
+	dst := make([]float64, benchN)
+	for b.Loop() {
+		DivPow(dst, x, y, 100.0/101, 1e-6)
+	}
+	perElem(b)
+}
+
+func BenchmarkExp(b *testing.B) {
+	x, _ := benchData()
+	dst := make([]float64, benchN)
+	for b.Loop() {
+		Exp(dst, x)
+	}
+	perElem(b)
+}
+
+func BenchmarkLog(b *testing.B) {
+	x, _ := benchData()
+	dst := make([]float64, benchN)
+	for b.Loop() {
+		Log(dst, x)
+	}
+	perElem(b)
+}
+
+func BenchmarkPowGo(b *testing.B) {
+	x, _ := benchData()
+	dst := make([]float64, benchN)
+	for b.Loop() {
+		powGo(dst, x, 100.0/101)
+	}
+	perElem(b)
+}
+
+func BenchmarkMathPow(b *testing.B) {
+	x, _ := benchData()
+	dst := make([]float64, benchN)
+	for b.Loop() {
+		for i, v := range x {
+			dst[i] = math.Pow(v, 100.0/101)
+		}
+	}
+	perElem(b)
+}
+
+func BenchmarkMathExpLog(b *testing.B) {
+	x, _ := benchData()
+	dst := make([]float64, benchN)
+	for b.Loop() {
+		for i, v := range x {
+			dst[i] = math.Exp(100.0 / 101 * math.Log(v))
+		}
+	}
+	perElem(b)
+}

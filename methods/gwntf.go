@@ -1,0 +1,568 @@
+package methods
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+
+	"nmfbench/internal/graph"
+	"nmfbench/internal/ot"
+	"nmfbench/internal/tensor"
+)
+
+// GWNTFParams configures GWNTF, the graph-regularized Wasserstein nonnegative
+// CP factorization of arXiv 2401.01842 (Algorithm 1). See docs/gwntf.md for
+// the objective, the derivations and the choices made where the paper is
+// silent or inconsistent.
+type GWNTFParams struct {
+	Rank           int     `yaml:"rank" doc:"CP rank R; 0 means the number of classes"`
+	MaxIter        int     `yaml:"max_iter" doc:"outer iterations (scaling of every mode, then one MM update of every factor)"`
+	Tol            float64 `yaml:"tol" doc:"stop when the relative decrease of the objective J falls below tol (0: run max_iter)"`
+	Lambda         float64 `yaml:"lambda" doc:"entropic weight λ of the smoothed transport (ε = 1/λ; paper 100)"`
+	Alpha          float64 `yaml:"alpha" doc:"weight α of the KL penalty on the data-side marginal (paper 1)"`
+	Beta           float64 `yaml:"beta" doc:"weight β of the KL penalty on the reconstruction-side marginal (paper 1)"`
+	Mu             float64 `yaml:"mu" doc:"graph regularization weight μ of Eq. 18 (paper 1e4)"`
+	KNN            int     `yaml:"knn" doc:"neighbours p of the binary kNN sample graph (paper 5)"`
+	GraphSign      string  `yaml:"graph_sign" doc:"laplacian: μSA in the numerator, μDA in the denominator (smoothing, as GNMF); paper: literal Eq. 18 (anti-smoothing)"`
+	SampleUpdate   string  `yaml:"sample_update" doc:"update of the sample factor: ratio (Eq. 18's ∇⁺/∇⁻ rule) or mm (exact minimiser of a separable majorizer, monotone)"`
+	Target         string  `yaml:"target" doc:"mode: A⁽ⁿ⁾ is fitted to Ψ(Tₙ) of its own mode (Algorithm 1); mean: every factor is fitted to the mean of the folded Ψ(Tₘ) (exact block descent of J)"`
+	PixelCost      string  `yaml:"pixel_cost" doc:"pixel-mode transport: line (cost |i − j|^q / max along each image axis) or none (plain KL; with sample_cost none and mu 0 the method is exactly KL-NCP)"`
+	PixelCostPower float64 `yaml:"pixel_cost_power" doc:"q of the pixel-mode ground cost |i − j|^q, divided by its maximum"`
+	SampleCost     string  `yaml:"sample_cost" doc:"sample-mode transport: none (plain KL on the samples), diagonal (zero-one cost) or cosine (1 − cosine similarity, n × n dense)"`
+	SinkhornIters  int     `yaml:"sinkhorn_iters" doc:"maximum scaling iterations per mode and outer iteration"`
+	SinkhornTol    float64 `yaml:"sinkhorn_tol" doc:"stop a mode's scaling early when max |ΔV|/V ≤ tol (0: always sinkhorn_iters)"`
+	WarmStart      bool    `yaml:"warm_start" doc:"start each mode's scaling from the previous outer iteration's V instead of 𝟏/Iₙ (Algorithm 1)"`
+	Normalize      bool    `yaml:"normalize" doc:"after every outer iteration rescale the columns of A⁽¹⁾, A⁽²⁾ to unit L1 norm, compensated in A⁽³⁾ (fixes the scale the graph term sees)"`
+	Eps            float64 `yaml:"eps" doc:"guard added to the denominators of the multiplicative updates"`
+}
+
+// Option values of GWNTFParams.
+const (
+	gwSignLaplacian = "laplacian"
+	gwSignPaper     = "paper"
+	gwUpdateRatio   = "ratio"
+	gwUpdateMM      = "mm"
+	gwTargetMode    = "mode"
+	gwTargetMean    = "mean"
+	gwCostNone      = "none"
+	gwCostLine      = "line"
+	gwCostDiagonal  = "diagonal"
+	gwCostCosine    = "cosine"
+)
+
+// defaultGWNTFParams holds the paper's hyperparameters (Section 4.1) and the
+// defaults chosen in docs/gwntf.md for what the paper leaves open.
+var defaultGWNTFParams = GWNTFParams{
+	MaxIter:        100,
+	Tol:            0,
+	Lambda:         100,
+	Alpha:          1,
+	Beta:           1,
+	Mu:             1e4,
+	KNN:            5,
+	GraphSign:      gwSignLaplacian,
+	SampleUpdate:   gwUpdateRatio,
+	Target:         gwTargetMode,
+	PixelCost:      gwCostLine,
+	PixelCostPower: 1,
+	SampleCost:     gwCostNone,
+	SinkhornIters:  5,
+	SinkhornTol:    0,
+	WarmStart:      true,
+	Normalize:      true,
+	Eps:            1e-12,
+}
+
+// Validate checks the parameter values.
+func (p *GWNTFParams) Validate() error {
+	oneOf := func(key, v string, allowed ...string) error {
+		for _, a := range allowed {
+			if v == a {
+				return nil
+			}
+		}
+		return fmt.Errorf("%s = %q: must be one of %q", key, v, allowed)
+	}
+	switch {
+	case p.Rank < 0:
+		return fmt.Errorf("rank = %d: must be ≥ 0 (0 = number of classes)", p.Rank)
+	case p.MaxIter < 1:
+		return fmt.Errorf("max_iter = %d: must be ≥ 1", p.MaxIter)
+	case !(p.Tol >= 0):
+		return fmt.Errorf("tol = %v: must be ≥ 0", p.Tol)
+	case !(p.Lambda > 0) || math.IsInf(p.Lambda, 0):
+		return fmt.Errorf("lambda = %v: must be positive and finite", p.Lambda)
+	case !(p.Alpha > 0) || math.IsInf(p.Alpha, 0):
+		return fmt.Errorf("alpha = %v: must be positive and finite", p.Alpha)
+	case !(p.Beta > 0) || math.IsInf(p.Beta, 0):
+		return fmt.Errorf("beta = %v: must be positive and finite", p.Beta)
+	case !(p.Mu >= 0) || math.IsInf(p.Mu, 0):
+		return fmt.Errorf("mu = %v: must be ≥ 0 and finite", p.Mu)
+	case p.Mu > 0 && p.KNN < 1:
+		return fmt.Errorf("knn = %d: must be ≥ 1 when mu > 0", p.KNN)
+	case !(p.PixelCostPower > 0) || math.IsInf(p.PixelCostPower, 0):
+		return fmt.Errorf("pixel_cost_power = %v: must be positive and finite", p.PixelCostPower)
+	case p.SinkhornIters < 1:
+		return fmt.Errorf("sinkhorn_iters = %d: must be ≥ 1", p.SinkhornIters)
+	case !(p.SinkhornTol >= 0):
+		return fmt.Errorf("sinkhorn_tol = %v: must be ≥ 0", p.SinkhornTol)
+	case !(p.Eps > 0 && p.Eps < 1e-3):
+		return fmt.Errorf("eps = %v: must be in (0, 1e-3)", p.Eps)
+	}
+	if err := oneOf("graph_sign", p.GraphSign, gwSignLaplacian, gwSignPaper); err != nil {
+		return err
+	}
+	if err := oneOf("sample_update", p.SampleUpdate, gwUpdateRatio, gwUpdateMM); err != nil {
+		return err
+	}
+	if err := oneOf("target", p.Target, gwTargetMode, gwTargetMean); err != nil {
+		return err
+	}
+	if err := oneOf("pixel_cost", p.PixelCost, gwCostLine, gwCostNone); err != nil {
+		return err
+	}
+	return oneOf("sample_cost", p.SampleCost, gwCostNone, gwCostDiagonal, gwCostCosine)
+}
+
+func init() {
+	Register("GWNTF", "graph-regularized Wasserstein nonnegative CP factorization of the H×W×n image tensor (the paper's method, Algorithm 1); embedding A⁽³⁾",
+		defaultGWNTFParams, fitGWNTF)
+}
+
+// errGWNTFNumeric reports a non-finite or vanished iterate.
+var errGWNTFNumeric = errors.New("GWNTF: numerical breakdown")
+
+func fitGWNTF(ctx context.Context, p *Problem, prm GWNTFParams) (*Result, error) {
+	d := p.Data
+	if d == nil || d.X == nil {
+		return nil, errors.New("GWNTF: no data")
+	}
+	if !d.IsImage() {
+		return nil, fmt.Errorf("GWNTF: dataset %q is not an image set (Height×Width must equal the %d features); the method factorizes the H×W×n tensor", d.Name, d.Features())
+	}
+	var g *graph.CSR
+	if prm.Mu > 0 {
+		var err error
+		g, err = Cached(p, gwGraphKey(prm.KNN), func() (*graph.CSR, error) {
+			// Not cancellable: a cancelled run must not leave a failed entry in
+			// the shared cache.
+			return graph.KNN(context.WithoutCancel(ctx), d.X, graph.Options{K: prm.KNN, Weight: graph.Binary})
+		})
+		if err != nil {
+			return nil, fmt.Errorf("GWNTF: kNN graph: %w", err)
+		}
+	}
+	s, err := newGWNTFSolver(ctx, p, prm, g)
+	if err != nil {
+		return nil, err
+	}
+	return s.run(ctx, p.Progress)
+}
+
+// gwGraphKey is the Memo key of the binary p-NN graph of the samples, the
+// same as the baselines' (GNMF, GNCP, SDNMF) so that one graph is shared.
+func gwGraphKey(k int) string { return fmt.Sprintf("knn|p=%d|%s", k, graph.Binary) }
+
+// gwntfSolver holds the factors, the data unfoldings and every workspace of
+// one GWNTF run. Modes are 0-based here: 0 = pixel rows (H), 1 = pixel
+// columns (W), 2 = samples (n).
+type gwntfSolver struct {
+	prm  GWNTFParams
+	dims [3]int
+	size int // H·W·n, the number of entries of every unfolding
+	R    int
+	g    *graph.CSR
+
+	A   [3]*mat.Dense // factors A⁽ⁿ⁾, Iₙ × R
+	X   [3]*mat.Dense // data unfoldings X₍ₙ₎ (X[2] is the dataset matrix, shared)
+	kr  [3]*mat.Dense // Khatri–Rao products A⁽⁻ⁿ⁾, I₋ₙ × R
+	psi [3]*mat.Dense // Ψ(Tₙ) (Iₙ × I₋ₙ); psi[2] = X[2] without sample transport
+	ot  [3]*gwScaling // scaling state per mode, nil for a mode without transport
+
+	xhat  [3]*mat.Dense // views of xhatBuf as each mode's unfolding
+	work  [3]*mat.Dense // views of workBuf
+	mean  [3]*mat.Dense // Ψ̄ unfolded per mode (target mean only)
+	num   [3]*mat.Dense // Iₙ × R numerators
+	sa    *mat.Dense    // S·A⁽³⁾ (n × R)
+	den   []float64     // R
+	colsm [3][]float64  // column sums of each factor
+
+	xhatBuf, workBuf []float64
+	lp, lq           []float64 // log chunks for the KL objective
+}
+
+// newGWNTFSolver unfolds the data, builds the ground-cost kernels and draws
+// the initial factors from p.RNG.
+func newGWNTFSolver(ctx context.Context, p *Problem, prm GWNTFParams, g *graph.CSR) (*gwntfSolver, error) {
+	d := p.Data
+	H, W, n := d.Height, d.Width, d.Samples()
+	s := &gwntfSolver{prm: prm, dims: [3]int{H, W, n}, size: H * W * n, R: p.Rank(prm.Rank), g: g}
+	if s.R < 1 {
+		return nil, fmt.Errorf("GWNTF: rank %d; need at least 1", s.R)
+	}
+	t, err := tensor.FromDataset(d)
+	if err != nil {
+		return nil, fmt.Errorf("GWNTF: %w", err)
+	}
+	s.X[0], s.X[1], s.X[2] = t.Unfold(0), t.Unfold(1), t.LastUnfolding()
+	s.xhatBuf = make([]float64, s.size)
+	s.workBuf = make([]float64, s.size)
+	for m := 0; m < 3; m++ {
+		rows, cols := s.dims[m], s.size/s.dims[m]
+		s.A[m] = mat.NewDense(rows, s.R, nil)
+		s.kr[m] = mat.NewDense(cols, s.R, nil)
+		s.xhat[m] = mat.NewDense(rows, cols, s.xhatBuf)
+		s.work[m] = mat.NewDense(rows, cols, s.workBuf)
+		s.num[m] = mat.NewDense(rows, s.R, nil)
+		s.colsm[m] = make([]float64, s.R)
+		if prm.Target == gwTargetMean {
+			s.mean[m] = mat.NewDense(rows, cols, nil)
+		}
+	}
+	s.sa = mat.NewDense(n, s.R, nil)
+	s.den = make([]float64, s.R)
+
+	// Ground-cost kernels and scaling state (Algorithm 1, K = exp(−λC − 1)).
+	for m := 0; m < 3; m++ {
+		var k ot.Kernel
+		switch {
+		case m < 2 && prm.PixelCost == gwCostNone, m == 2 && prm.SampleCost == gwCostNone:
+			s.psi[m] = s.X[m] // no transport on this mode: plain KL
+			continue
+		case m < 2:
+			k, err = ot.NewDense(gwLineCost(s.dims[m], prm.PixelCostPower), prm.Lambda, 1)
+		default:
+			k, err = gwSampleKernel(ctx, p, prm)
+		}
+		if err == nil {
+			s.ot[m], err = newGWScaling(k, s.X[m], s.xhat[m], prm)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("GWNTF: mode %d transport: %w", m+1, err)
+		}
+		s.psi[m] = mat.NewDense(s.dims[m], s.size/s.dims[m], nil)
+	}
+	s.lp, s.lq = make([]float64, gwChunk), make([]float64, gwChunk)
+
+	// Random positive initialisation, rescaled so that Σ 𝒳̂ = Σ 𝒳 (a KL fit
+	// conserves total mass at its optimum).
+	for m := 0; m < 3; m++ {
+		raw := s.A[m].RawMatrix().Data
+		for i := range raw {
+			raw[i] = p.RNG.Float64() + 1e-3
+		}
+	}
+	sumX := floats.Sum(s.X[2].RawMatrix().Data)
+	if !(sumX > 0) {
+		return nil, fmt.Errorf("GWNTF: dataset %q is all zero", d.Name)
+	}
+	f := math.Cbrt(sumX / s.massHat())
+	for m := 0; m < 3; m++ {
+		s.A[m].Scale(f, s.A[m])
+	}
+	return s, nil
+}
+
+// massHat returns Σ 𝒳̂ = Σ_r ∏ₙ (𝟏ᵀA⁽ⁿ⁾)_r.
+func (s *gwntfSolver) massHat() float64 {
+	for m := 0; m < 3; m++ {
+		colSumsInto(s.colsm[m], s.A[m])
+	}
+	var tot float64
+	for r := 0; r < s.R; r++ {
+		tot += s.colsm[0][r] * s.colsm[1][r] * s.colsm[2][r]
+	}
+	return tot
+}
+
+// others returns the factors of A⁽⁻ⁿ⁾ in Kolda–Bader order (highest mode
+// first), as tensor.KhatriRao expects.
+func (s *gwntfSolver) others(n int) []*mat.Dense {
+	switch n {
+	case 0:
+		return []*mat.Dense{s.A[2], s.A[1]}
+	case 1:
+		return []*mat.Dense{s.A[2], s.A[0]}
+	}
+	return []*mat.Dense{s.A[1], s.A[0]}
+}
+
+// reconstruct sets kr[n] = A⁽⁻ⁿ⁾ and xhat[n] = X̂₍ₙ₎ = A⁽ⁿ⁾A⁽⁻ⁿ⁾ᵀ.
+func (s *gwntfSolver) reconstruct(n int) *mat.Dense {
+	tensor.KhatriRao(s.kr[n], s.others(n)...)
+	s.xhat[n].Mul(s.A[n], s.kr[n].T())
+	return s.xhat[n]
+}
+
+// colSumsInto sets dst[r] = Σᵢ a[i, r].
+func colSumsInto(dst []float64, a *mat.Dense) {
+	clear(dst)
+	raw := a.RawMatrix()
+	for i := 0; i < raw.Rows; i++ {
+		floats.Add(dst, raw.Data[i*raw.Stride:i*raw.Stride+raw.Cols])
+	}
+}
+
+// run performs the outer iterations of Algorithm 1 and returns the result.
+//
+// Objective[t−1] is J(T, A) of Eq. 9 (see docs/gwntf.md) for the factors after
+// outer iteration t, evaluated at the plans that the scaling of iteration t+1
+// computes from those factors; the scaling after the last iteration is done
+// for this evaluation only.
+func (s *gwntfSolver) run(ctx context.Context, progress func(int, float64)) (*Result, error) {
+	res := &Result{}
+	prev := math.NaN()
+	for t := 0; ; t++ {
+		if err := CheckContext(ctx, t); err != nil {
+			return nil, fmt.Errorf("GWNTF: %w", err)
+		}
+		J, err := s.scaleAll(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("GWNTF: outer iteration %d: %w", t+1, err)
+		}
+		if t > 0 {
+			res.Objective = append(res.Objective, J)
+			if progress != nil {
+				progress(t, J)
+			}
+			if s.prm.Tol > 0 && math.Abs(prev-J) <= s.prm.Tol*math.Abs(prev) {
+				res.Converged = true
+			}
+		}
+		prev = J
+		if t == s.prm.MaxIter || res.Converged {
+			break
+		}
+		if err := s.updateFactors(); err != nil {
+			return nil, fmt.Errorf("GWNTF: outer iteration %d: %w", t+1, err)
+		}
+		if s.prm.Normalize {
+			s.absorbL1()
+		}
+		res.Iterations = t + 1
+	}
+	// Scaling ambiguity: every column of A⁽¹⁾ and A⁽²⁾ gets unit L1 norm (each
+	// rank-one basis image sums to 1) and A⁽³⁾ carries the mass, as Deng Cai's
+	// NormalizeUV does for KL factorizations.
+	s.absorbL1()
+	for m := 0; m < 3; m++ {
+		if !allFinite(s.A[m].RawMatrix().Data) {
+			return nil, fmt.Errorf("%w: factor A%d is not finite", errGWNTFNumeric, m+1)
+		}
+	}
+	res.Embedding = mat.DenseCopyOf(s.A[2])
+	res.Factors = map[string]*mat.Dense{"A1": mat.DenseCopyOf(s.A[0]), "A2": mat.DenseCopyOf(s.A[1])}
+	return res, nil
+}
+
+// scaleAll reconstructs X̂₍ₙ₎ for every mode, runs the unbalanced scaling that
+// gives Ψ(Tₙ), and returns J(T, A).
+func (s *gwntfSolver) scaleAll(ctx context.Context) (float64, error) {
+	var J float64
+	for n := 0; n < 3; n++ {
+		xh := s.reconstruct(n)
+		if s.ot[n] == nil { // no transport: the mode's term is β D_KL(X₍ₙ₎ ‖ X̂₍ₙ₎)
+			J += s.prm.Beta * klDivChunked(s.X[n].RawMatrix().Data, xh.RawMatrix().Data, s.lp, s.lq)
+			continue
+		}
+		jn, err := s.ot[n].solve(ctx, s.psi[n])
+		if err != nil {
+			return 0, fmt.Errorf("mode %d scaling: %w", n+1, err)
+		}
+		J += jn
+	}
+	if s.g != nil {
+		q := 0.5 * s.prm.Mu * s.g.LaplacianQuadratic(s.A[2])
+		if s.prm.GraphSign == gwSignPaper {
+			q = -q
+		}
+		J += q
+	}
+	if math.IsNaN(J) || math.IsInf(J, 0) {
+		return 0, fmt.Errorf("%w: objective is %v", errGWNTFNumeric, J)
+	}
+	return J, nil
+}
+
+// updateFactors applies one MM update to every factor in turn (Gauss–Seidel,
+// Algorithm 1): Eq. 16 for the pixel modes, Eq. 18 for the sample mode.
+func (s *gwntfSolver) updateFactors() error {
+	target := s.psi
+	w := s.prm.Beta // weight of the data term in the sample update
+	if s.prm.Target == gwTargetMean {
+		s.buildMean()
+		target = s.mean
+		w = 3 * s.prm.Beta
+	}
+	for n := 0; n < 3; n++ {
+		if err := s.updateMode(n, target[n], w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// updateMode applies the MM update of factor n towards the target Ψ (Iₙ ×
+// I₋ₙ): Eq. 16 for a pixel mode, Eq. 18 (or its variant) with data-term
+// weight w for the sample mode.
+func (s *gwntfSolver) updateMode(n int, target *mat.Dense, w float64) error {
+	xh := s.reconstruct(n)
+	ratio := s.work[n]
+	divInto(ratio.RawMatrix().Data, target.RawMatrix().Data, xh.RawMatrix().Data)
+	s.num[n].Mul(ratio, s.kr[n]) // (Ψ ⊘ X̂₍ₙ₎) A⁽⁻ⁿ⁾
+	// 𝟏A⁽⁻ⁿ⁾: the column sums of a Khatri–Rao product are the products of
+	// the operands' column sums.
+	for r := range s.den {
+		s.den[r] = 1
+	}
+	for m := 0; m < 3; m++ {
+		if m != n {
+			colSumsInto(s.colsm[m], s.A[m])
+			floats.Mul(s.den, s.colsm[m])
+		}
+	}
+	if n < 2 || s.g == nil {
+		s.mulUpdate(s.A[n], s.num[n], s.den)
+	} else {
+		s.sampleUpdate(w)
+	}
+	if !allFinite(s.A[n].RawMatrix().Data) {
+		return fmt.Errorf("%w: factor A%d became non-finite", errGWNTFNumeric, n+1)
+	}
+	if floats.Max(s.A[n].RawMatrix().Data) == 0 {
+		return fmt.Errorf("%w: factor A%d vanished", errGWNTFNumeric, n+1)
+	}
+	return nil
+}
+
+// mulUpdate applies Eq. 16: A ← A ⊛ num ⊘ (𝟏 den).
+func (s *gwntfSolver) mulUpdate(a, num *mat.Dense, den []float64) {
+	ar, nr := a.RawMatrix(), num.RawMatrix()
+	for i := 0; i < ar.Rows; i++ {
+		arow := ar.Data[i*ar.Stride : i*ar.Stride+ar.Cols]
+		nrow := nr.Data[i*nr.Stride : i*nr.Stride+nr.Cols]
+		for r := range arow {
+			arow[r] *= nrow[r] / (den[r] + s.prm.Eps)
+		}
+	}
+}
+
+// sampleUpdate applies the graph-regularized update of the sample factor
+// A = A⁽³⁾ (Eq. 18 and its variants, docs/gwntf.md) given s.num[2] =
+// (Ψ ⊘ X̂₍₃₎)A⁽⁻³⁾, s.den = 𝟏A⁽⁻³⁾ and the data-term weight w.
+func (s *gwntfSolver) sampleUpdate(w float64) {
+	a := s.A[2]
+	s.g.MulDense(s.sa, a) // S·A
+	deg := s.g.Degrees()
+	mu, eps := s.prm.Mu, s.prm.Eps
+	ar, nr, sr := a.RawMatrix(), s.num[2].RawMatrix(), s.sa.RawMatrix()
+	paper := s.prm.GraphSign == gwSignPaper
+	mm := s.prm.SampleUpdate == gwUpdateMM
+	for i := 0; i < ar.Rows; i++ {
+		arow := ar.Data[i*ar.Stride : i*ar.Stride+ar.Cols]
+		nrow := nr.Data[i*nr.Stride : i*nr.Stride+nr.Cols]
+		srow := sr.Data[i*sr.Stride : i*sr.Stride+sr.Cols]
+		d := deg[i]
+		for r, at := range arow {
+			if at == 0 {
+				continue
+			}
+			b := w * s.den[r]
+			switch {
+			case !mm && !paper: // A ⊛ (w num + μSA) ⊘ (w 𝟏A⁽⁻³⁾ + μDA)
+				arow[r] = at * (w*nrow[r] + mu*srow[r]) / (b + mu*d*at + eps)
+			case !mm && paper: // literal Eq. 18: A ⊛ (w num + μDA) ⊘ (w 𝟏A⁽⁻³⁾ + μSA)
+				arow[r] = at * (w*nrow[r] + mu*d*at) / (b + mu*srow[r] + eps)
+			case mm && !paper:
+				// Positive root of μD a² + b a − c = 0, c = Ã(w num + μSÃ).
+				c := at * (w*nrow[r] + mu*srow[r])
+				arow[r] = 2 * c / (b + math.Sqrt(b*b+4*mu*d*c) + eps)
+			default:
+				// Positive root of μ(SÃ/Ã) a² + (b − μDÃ) a − c = 0, c = Ã w num.
+				c := at * w * nrow[r]
+				q := mu * srow[r] / at
+				bb := b - mu*d*at
+				disc := math.Sqrt(bb*bb + 4*q*c)
+				if bb < 0 {
+					arow[r] = (disc - bb) / (2*q + eps)
+				} else {
+					arow[r] = 2 * c / (bb + disc + eps)
+				}
+			}
+		}
+	}
+}
+
+// buildMean sets s.mean[n] to the mode-n unfolding of Ψ̄ = (1/3)Σₘ fold(Ψ(Tₘ)).
+func (s *gwntfSolver) buildMean() {
+	H, W, n := s.dims[0], s.dims[1], s.dims[2]
+	t := s.mean[2].RawMatrix().Data // tensor layout: (r, c, i) at r + H(c + W i)
+	copy(t, s.psi[2].RawMatrix().Data)
+	p0, p1 := s.psi[0].RawMatrix().Data, s.psi[1].RawMatrix().Data
+	m0, m1 := s.mean[0].RawMatrix().Data, s.mean[1].RawMatrix().Data
+	const third = 1.0 / 3
+	for i := 0; i < n; i++ {
+		for c := 0; c < W; c++ {
+			row := t[H*(c+W*i) : H*(c+W*i)+H]
+			for r := range row {
+				// mode 1: row r, column c + W i; mode 2: row c, column r + H i.
+				row[r] = third * (row[r] + p0[r*W*n+c+W*i] + p1[c*H*n+r+H*i])
+			}
+		}
+	}
+	for i := 0; i < n; i++ {
+		for c := 0; c < W; c++ {
+			row := t[H*(c+W*i) : H*(c+W*i)+H]
+			for r, v := range row {
+				m0[r*W*n+c+W*i] = v
+				m1[c*H*n+r+H*i] = v
+			}
+		}
+	}
+}
+
+// absorbL1 rescales every column of A⁽¹⁾ and A⁽²⁾ to unit L1 norm and
+// multiplies the matching column of A⁽³⁾ by the removed norms (𝒳̂ unchanged).
+func (s *gwntfSolver) absorbL1() {
+	colSumsInto(s.colsm[0], s.A[0])
+	colSumsInto(s.colsm[1], s.A[1])
+	for r := 0; r < s.R; r++ {
+		for m := 0; m < 2; m++ {
+			if c := s.colsm[m][r]; c > 0 {
+				scaleCol(s.A[m], r, 1/c)
+				scaleCol(s.A[2], r, c)
+			}
+		}
+	}
+}
+
+func scaleCol(a *mat.Dense, j int, f float64) {
+	raw := a.RawMatrix()
+	for i := 0; i < raw.Rows; i++ {
+		raw.Data[i*raw.Stride+j] *= f
+	}
+}
+
+// divInto sets dst = a ⊘ b elementwise (0 where a is 0).
+func divInto(dst, a, b []float64) {
+	for i, v := range a {
+		if v == 0 {
+			dst[i] = 0
+			continue
+		}
+		dst[i] = v / b[i]
+	}
+}
+
+func allFinite(x []float64) bool {
+	for _, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}

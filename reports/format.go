@@ -1,0 +1,395 @@
+package reports
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Missing-value marks: Markdown and HTML use an en dash, LaTeX "--".
+const (
+	dash    = "–"
+	texDash = "--"
+)
+
+// num formats v scaled for field with two decimals, or dash when v is not finite.
+func num(v float64, field, missing string) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return missing
+	}
+	return strconv.FormatFloat(scaleOf(field)*v, 'f', 2, 64)
+}
+
+// signed formats v scaled with an explicit sign (ASCII '-'); zero as printed
+// has none.
+func signed(v float64, field, missing string) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return missing
+	}
+	s := strconv.FormatFloat(scaleOf(field)*v, 'f', 2, 64)
+	if s == "-0.00" || s == "0.00" {
+		return "0.00"
+	}
+	if !strings.HasPrefix(s, "-") {
+		s = "+" + s
+	}
+	return s
+}
+
+// pValue formats a p-value: three decimals down to 0.001, then two
+// significant digits in exponent form.
+func pValue(p float64) string {
+	switch {
+	case math.IsNaN(p):
+		return dash
+	case p >= 0.001:
+		return strconv.FormatFloat(p, 'f', 3, 64)
+	}
+	return strconv.FormatFloat(p, 'e', 1, 64)
+}
+
+// hasPaper reports whether any cell of t has a published value.
+func hasPaper(t Table) bool {
+	for _, r := range t.Rows {
+		for _, c := range r.Cells {
+			if !math.IsNaN(c.Paper) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasTests reports whether any cell of t carries a paired test.
+func hasTests(t Table) bool {
+	for _, r := range t.Rows {
+		for _, c := range r.Cells {
+			if c.Test != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// runsText is "5" or "5 (1 failed)".
+func runsText(r Row) string {
+	s := strconv.Itoa(r.OK)
+	if r.Failed > 0 {
+		s += fmt.Sprintf(" (%d failed)", r.Failed)
+	}
+	return s
+}
+
+// cellText is "mean ± std" with its marker, e.g. "57.92 ± 1.03 †".
+func cellText(c Cell, field, missing string) string {
+	s := num(c.Mean, field, missing) + " ± " + num(c.Std, field, missing)
+	if m := c.Marker(); m != "" {
+		s += " " + m
+	}
+	return s
+}
+
+// mdEscape protects the characters that break a Markdown table cell.
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "*", `\*`, "_", `\_`).Replace(s)
+}
+
+// legend explains a table's columns and marks in one paragraph.
+func legend(t Table) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Columns: %s. Mean ± sample standard deviation over the ok runs", t.Columns.String())
+	if allPercent(t) {
+		b.WriteString(", in %")
+	}
+	b.WriteString("; bold: best mean of the column")
+	if hasPaper(t) {
+		b.WriteString("; paper: the published value; Δ = ours − paper")
+	}
+	if t.Reference != "" {
+		fmt.Fprintf(&b, "; † p < 0.05, ‡ p < 0.01: two-sided Wilcoxon signed-rank test against %s, runs paired by repetition index", t.Reference)
+	}
+	b.WriteString(".")
+	if t.Source != "" && hasPaper(t) {
+		fmt.Fprintf(&b, " Paper: %s.", t.Source)
+	}
+	return b.String()
+}
+
+func allPercent(t Table) bool {
+	for _, c := range t.Columns {
+		if scaleOf(c.Field) != 100 {
+			return false
+		}
+	}
+	return true
+}
+
+// heading is a column heading with its unit, e.g. "ACC (%)".
+func heading(name, field string) string { return name + " (" + unitOf(field) + ")" }
+
+// WriteMarkdown writes t as a Markdown table: per column mean ± std (bold
+// when best, † or ‡ when the paired test against the reference is
+// significant), the published value and the difference when the table has
+// published values; then the runs, mean fit seconds, the p-values and the
+// failures.
+func WriteMarkdown(w io.Writer, t Table) error {
+	var b strings.Builder
+	paper := hasPaper(t)
+	fmt.Fprintf(&b, "### %s\n\n| Method | runs |", t.Title)
+	align := "|---|---:|"
+	for _, c := range t.Columns {
+		fmt.Fprintf(&b, " %s |", heading(c.Name, c.Field))
+		align += "---:|"
+		if paper {
+			b.WriteString(" paper | Δ |")
+			align += "---:|---:|"
+		}
+	}
+	b.WriteString(" fit s |\n" + align + "---:|\n")
+	for _, r := range t.Rows {
+		fmt.Fprintf(&b, "| %s | %s |", mdEscape(r.Label), runsText(r))
+		for j, c := range r.Cells {
+			field := t.Columns[j].Field
+			s := num(c.Mean, field, dash) + " ± " + num(c.Std, field, dash)
+			if c.Best {
+				s = "**" + s + "**"
+			}
+			if m := c.Marker(); m != "" {
+				s += " " + m
+			}
+			fmt.Fprintf(&b, " %s |", s)
+			if paper {
+				fmt.Fprintf(&b, " %s | %s |", num(c.Paper, field, dash), signed(c.Diff(), field, dash))
+			}
+		}
+		fmt.Fprintf(&b, " %s |\n", secs(r.FitSec, dash))
+	}
+	fmt.Fprintf(&b, "\n%s\n", legend(t))
+	if hasTests(t) {
+		fmt.Fprintf(&b, "\n#### Paired tests against %s (two-sided Wilcoxon signed-rank p-values)\n\n| Method | pairs |", mdEscape(t.Reference))
+		align := "|---|---:|"
+		for _, c := range t.Columns {
+			fmt.Fprintf(&b, " %s p |", c.Name)
+			align += "---:|"
+		}
+		b.WriteString("\n" + align + "\n")
+		for _, r := range t.Rows {
+			if r.Label == t.Reference {
+				continue
+			}
+			fmt.Fprintf(&b, "| %s | %d |", mdEscape(r.Label), pairsOf(r))
+			for _, c := range r.Cells {
+				fmt.Fprintf(&b, " %s |", testText(c))
+			}
+			b.WriteString("\n")
+		}
+	}
+	if len(t.Errors) > 0 {
+		b.WriteString("\nFailures:\n")
+		for _, e := range t.Errors {
+			fmt.Fprintf(&b, "- %s\n", mdEscape(e))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// secs formats seconds with two decimals.
+func secs(v float64, missing string) string {
+	if math.IsNaN(v) {
+		return missing
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}
+
+// pairsOf is the largest number of pairs behind a row's tests.
+func pairsOf(r Row) int {
+	n := 0
+	for _, c := range r.Cells {
+		if c.Test != nil && c.Test.Pairs > n {
+			n = c.Test.Pairs
+		}
+	}
+	return n
+}
+
+// testText is a p-value with its marker, or dash without a test.
+func testText(c Cell) string {
+	if c.Test == nil || c.Test.Err != "" {
+		return dash
+	}
+	s := pValue(c.Test.P)
+	if m := c.Marker(); m != "" {
+		s += " " + m
+	}
+	return s
+}
+
+// WriteCSV writes t with one line per method. Scores are fractions in [0, 1]
+// (mutual information in bits or nats) at full precision: per column the
+// mean, std, number of values, best flag (1 or 0), published value,
+// difference, and the p-value of the paired test; then the mean fit seconds
+// and the reference method. Missing values are empty fields. Sweep tables
+// start with the swept parameter and its value.
+func WriteCSV(w io.Writer, t Table) error {
+	cw := csv.NewWriter(w)
+	head := []string{"dataset", "method"}
+	if t.Sweep != nil {
+		head = append(head, "param", "value")
+	}
+	head = append(head, "runs", "failed")
+	for _, c := range t.Columns {
+		for _, s := range []string{"mean", "std", "n", "best", "paper", "diff", "p"} {
+			head = append(head, c.Name+"_"+s)
+		}
+	}
+	head = append(head, "fit_seconds", "reference")
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	f := func(v float64) string {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return ""
+		}
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	for _, r := range t.Rows {
+		rec := []string{t.Dataset, r.Label}
+		if t.Sweep != nil {
+			rec = append(rec, r.Sweep.Param, r.Sweep.Value)
+		}
+		rec = append(rec, strconv.Itoa(r.OK), strconv.Itoa(r.Failed))
+		for _, c := range r.Cells {
+			best := "0"
+			if c.Best {
+				best = "1"
+			}
+			p := ""
+			if c.Test != nil && c.Test.Err == "" {
+				p = f(c.Test.P)
+			}
+			rec = append(rec, f(c.Mean), f(c.Std), strconv.Itoa(c.N), best, f(c.Paper), f(c.Diff()), p)
+		}
+		rec = append(rec, f(r.FitSec), t.Reference)
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteLaTeX writes t as a booktabs tabular ready for \input (needs
+// \usepackage{booktabs}): per column mean $\pm$ std in math mode, bold when
+// best, with $^\dagger$ / $^\ddagger$ for p < 0.05 / 0.01, then the published
+// value and the difference when the table has published values. The output
+// is pure ASCII; missing values are "--".
+func WriteLaTeX(w io.Writer, t Table) error {
+	var b strings.Builder
+	paper := hasPaper(t)
+	per := 1
+	if paper {
+		per = 3
+	}
+	fmt.Fprintf(&b, "%% %s\n", texComment(legend(t)))
+	fmt.Fprintf(&b, "\\begin{tabular}{lr%s}\n\\toprule\n", strings.Repeat("r", per*len(t.Columns)))
+	if paper {
+		b.WriteString(" & ")
+		for _, c := range t.Columns {
+			fmt.Fprintf(&b, " & \\multicolumn{3}{c}{%s}", texText(heading(c.Name, c.Field)))
+		}
+		b.WriteString(" \\\\\n")
+		for j := range t.Columns {
+			lo := 3 + 3*j
+			fmt.Fprintf(&b, "\\cmidrule(lr){%d-%d}", lo, lo+2)
+		}
+		b.WriteString("\nMethod & runs")
+		for range t.Columns {
+			b.WriteString(" & ours & paper & $\\Delta$")
+		}
+	} else {
+		b.WriteString("Method & runs")
+		for _, c := range t.Columns {
+			fmt.Fprintf(&b, " & %s", texText(heading(c.Name, c.Field)))
+		}
+	}
+	b.WriteString(" \\\\\n\\midrule\n")
+	for _, r := range t.Rows {
+		runs := strconv.Itoa(r.OK)
+		if r.Failed > 0 {
+			runs += fmt.Sprintf(" (%d failed)", r.Failed)
+		}
+		fmt.Fprintf(&b, "%s & %s", texText(r.Label), runs)
+		for j, c := range r.Cells {
+			field := t.Columns[j].Field
+			mean, std := num(c.Mean, field, texDash), num(c.Std, field, texDash)
+			var cell string
+			if mean == texDash {
+				cell = texDash
+			} else {
+				if c.Best {
+					mean, std = "\\mathbf{"+mean+"}", "\\mathbf{"+std+"}"
+				}
+				if std == texDash {
+					cell = "$" + mean + "$"
+				} else {
+					cell = "$" + mean + " \\pm " + std + "$"
+				}
+			}
+			switch c.Marker() {
+			case "†":
+				cell += "$^{\\dagger}$"
+			case "‡":
+				cell += "$^{\\ddagger}$"
+			}
+			fmt.Fprintf(&b, " & %s", cell)
+			if paper {
+				d := signed(c.Diff(), field, texDash)
+				if d != texDash {
+					d = "$" + d + "$"
+				}
+				fmt.Fprintf(&b, " & %s & %s", num(c.Paper, field, texDash), d)
+			}
+		}
+		b.WriteString(" \\\\\n")
+	}
+	b.WriteString("\\bottomrule\n\\end{tabular}\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// texReplacements maps characters with a LaTeX meaning, and the non-ASCII
+// characters a label or citation plausibly holds, to ASCII LaTeX.
+var texReplacements = strings.NewReplacer(
+	`\`, `\textbackslash{}`, "_", `\_`, "%", `\%`, "&", `\&`, "#", `\#`, "$", `\$`,
+	"{", `\{`, "}", `\}`, "~", `\textasciitilde{}`, "^", `\textasciicircum{}`,
+	"–", "--", "—", "---", "−", "$-$", "±", "$\\pm$", "×", "$\\times$", "Δ", "$\\Delta$",
+	"λ", "$\\lambda$", "μ", "$\\mu$", "α", "$\\alpha$", "β", "$\\beta$", "γ", "$\\gamma$",
+	"ε", "$\\varepsilon$", "σ", "$\\sigma$", "ρ", "$\\rho$", "τ", "$\\tau$", "η", "$\\eta$",
+	"†", "$^\\dagger$", "‡", "$^\\ddagger$", "’", "'", "‘", "`", "“", "``", "”", "''", "…", "\\dots{}",
+	"é", "\\'e", "è", "\\`e", "ü", "\\\"u", "ö", "\\\"o", "ä", "\\\"a",
+)
+
+// texText escapes s for LaTeX text mode; any remaining non-ASCII character
+// becomes "?", so the output is always ASCII.
+func texText(s string) string { return asciiOnly(texReplacements.Replace(s)) }
+
+// texComment makes s safe on a LaTeX comment line (ASCII, one line).
+func texComment(s string) string {
+	s = strings.NewReplacer("\n", " ", "–", "--", "—", "---", "−", "-", "±", "+/-", "×", "x", "Δ", "Delta",
+		"†", "dagger", "‡", "double dagger", "’", "'", "…", "...").Replace(s)
+	return asciiOnly(s)
+}
+
+func asciiOnly(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r > 126 || (r < 32 && r != '\n' && r != '\t') {
+			return '?'
+		}
+		return r
+	}, s)
+}
