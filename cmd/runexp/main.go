@@ -4,6 +4,7 @@
 //	runexp report [flags]          write tables (and plots) from the results database alone
 //	runexp methods                 list the registered methods with their parameters
 //	runexp datasets [flags]        list the known datasets; --check verifies the data directory
+//	runexp examples [flags] NAME   the Wasserstein NMF examples (gaussian, mnist) with figures
 //
 // Run "runexp COMMAND --help" for a command's flags.
 package main
@@ -37,6 +38,7 @@ func commands() []command {
 		{"report", "write tables and plots from the results database", cmdReport},
 		{"methods", "list registered methods with parameters and defaults", cmdMethods},
 		{"datasets", "list known datasets; --check verifies files and checksums", cmdDatasets},
+		{"examples", "Wasserstein NMF examples of Rolet et al. (3 Gaussians, MNIST) with figures", cmdExamples},
 	}
 }
 
