@@ -15,7 +15,7 @@ RUNEXP   := bin/runexp
 # Parallel runs and parallel test binaries each use one BLAS thread.
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: all build test vet bench smoke reproduce report check-data deps demo clean
+.PHONY: all build test vet bench smoke reproduce report check-report check-data deps demo clean
 
 all: build
 
@@ -53,16 +53,23 @@ demo: build
 reproduce: check-data
 	$(RUNEXP) run experiments/paper.yaml --data-dir $(DATA) --db $(DB) -j $(JOBS)
 	$(RUNEXP) report --db $(DB) --out $(REPORT)
-	@echo "report written to $(REPORT)/"
+	@echo "report written to $(REPORT)/ (open $(REPORT)/index.html)"
 
 ## report: rebuild the report from the database only.
 report: build
 	$(RUNEXP) report --db $(DB) --out $(REPORT)
 
-## deps: system packages (OpenBLAS) — Debian/Ubuntu, as root.
+## check-report: load $(REPORT)/index.html in headless Chromium, check it, screenshot it.
+check-report:
+	scripts/check_html.sh $(REPORT)
+
+## deps: system packages — OpenBLAS, and Chromium for the HTML report check (Debian, as root).
 deps:
-	@if ! pkg-config --exists openblas 2>/dev/null; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev pkg-config; \
+	@missing=""; \
+	pkg-config --exists openblas 2>/dev/null || missing="$$missing libopenblas-dev pkg-config"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
 clean:

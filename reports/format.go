@@ -323,7 +323,11 @@ func WriteLaTeX(w io.Writer, t Table) error {
 		if r.Failed > 0 {
 			runs += fmt.Sprintf(" (%d failed)", r.Failed)
 		}
-		fmt.Fprintf(&b, "%s & %s", texText(r.Label), runs)
+		label := texText(r.Label)
+		if strings.HasPrefix(label, "[") {
+			label = "{}" + label // not an optional argument of the preceding \\ or \midrule
+		}
+		fmt.Fprintf(&b, "%s & %s", label, runs)
 		for j, c := range r.Cells {
 			field := t.Columns[j].Field
 			mean, std := num(c.Mean, field, texDash), num(c.Std, field, texDash)

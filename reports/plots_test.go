@@ -2,8 +2,10 @@ package reports
 
 import (
 	"math"
+	"strings"
 	"testing"
 
+	"nmfbench/metrics"
 	"nmfbench/results"
 )
 
@@ -193,5 +195,46 @@ func TestMosaic(t *testing.T) {
 	// Gutters are white; the unused fourth slot too.
 	if img.GrayAt(0, 0).Y != 255 || img.GrayAt(7, 3).Y != 255 || px(3, 0, 0, 0, 0) != 255 {
 		t.Errorf("gutters or the empty slot are not white")
+	}
+}
+
+func TestFiguresEdgeCases(t *testing.T) {
+	nan := math.NaN()
+	cols := metrics.Mapping{{Name: "ACC", Field: "acc"}, {Name: "MI", Field: "mi_bits"}}
+	tb := Table{Dataset: "edge", Title: "edge", Columns: cols, Rows: []Row{
+		{Label: "one run", OK: 1, Reps: []int{4}, Cells: []Cell{{Mean: 0.5, Std: nan, Values: []float64{0.5}, Paper: 0.4}, {Mean: 1.5, Std: nan, Values: []float64{1.5}, Paper: nan}}},
+		{Label: "no runs", Failed: 2, Cells: []Cell{{Mean: nan, Std: nan, Paper: nan}, {Mean: nan, Std: nan, Paper: nan}}},
+		{Label: "[odd] label", OK: 2, Reps: []int{0, 1}, Cells: []Cell{{Mean: nan, Std: nan, Values: []float64{nan, nan}, Paper: nan}, {Mean: 2, Std: 0, Values: []float64{2, 2}, Paper: nan}}},
+	}}
+	colors := colorsOf(tb.Rows)
+	for _, kind := range []string{KindBars, KindSeeds} {
+		f, err := tableFigure(tb, kind, colors)
+		if err != nil || f == nil || len(f.PNG) == 0 || len(f.SVG) == 0 {
+			t.Errorf("%s: %v", kind, err)
+		}
+	}
+	// Traces with non-finite values, negative objectives, a single entry.
+	traces := map[string][]trace{
+		"one run": {{objective: []float64{-3, -4, math.Inf(1), -5}, seconds: []float64{0, 1, 2, 3}}},
+		"no runs": {{objective: []float64{7}}},
+	}
+	for _, byTime := range []bool{false, true} {
+		if _, err := convergenceFigure("edge", tb.Rows[:2], traces, byTime, colors); err != nil {
+			t.Errorf("convergence (by time %v): %v", byTime, err)
+		}
+	}
+	// A sweep with non-numeric values and one with a single point.
+	sw := Table{Dataset: "edge", Title: "edge sweep", Columns: cols, Sweep: &SweepPoint{Base: "M", Param: "loss"}, Rows: []Row{
+		{Label: "M[loss=kl]", Sweep: &SweepPoint{Base: "M", Param: "loss", Value: "kl", X: 0}, Cells: tb.Rows[0].Cells},
+		{Label: "M[loss=is]", Sweep: &SweepPoint{Base: "M", Param: "loss", Value: "is", X: 1}, Cells: tb.Rows[2].Cells},
+	}}
+	for _, s := range []Table{sw, {Dataset: "edge", Columns: cols, Sweep: sw.Sweep, Rows: sw.Rows[:1]}} {
+		if f, err := sweepFigure(s, tb.Rows, colors); err != nil || len(f.PNG) == 0 {
+			t.Errorf("sweep %d points: %v", len(s.Rows), err)
+		}
+	}
+	var b strings.Builder
+	if err := WriteLaTeX(&b, tb); err != nil || !strings.Contains(b.String(), "\\\\\n{}[odd] label") {
+		t.Errorf("a label starting with '[' must be protected after a row end:\n%s", b.String())
 	}
 }

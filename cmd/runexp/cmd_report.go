@@ -14,8 +14,10 @@ import (
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("report", "report [flags]", stderr)
 	db := fs.String("db", defaultDB, "SQLite results database to read")
-	out := fs.String("out", "reports/out", "directory the tables are written to")
+	out := fs.String("out", "reports/out", "directory the tables, plots and index.html are written to")
 	cols := fs.String("columns", metrics.PaperMapping().String(), "report columns as Name=score,… (scores: acc, purity, mi_bits, mi_nats, nmi_arithmetic, nmi_geometric, nmi_max, nmi_min, ami_arithmetic, ami_max)")
+	ref := fs.String("reference-method", "", `method label every other method is tested against (Wilcoxon signed-rank, paired by repetition); default GWNTF when present, "none" for no tests`)
+	noPlots := fs.Bool("no-plots", false, "write tables, provenance and index.html only")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -31,7 +33,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer store.Close()
-	paths, err := reports.Write(ctx, store, reports.Options{OutDir: *out, Columns: mapping})
+	paths, err := reports.Write(ctx, store, reports.Options{OutDir: *out, Columns: mapping, ReferenceMethod: *ref, NoPlots: *noPlots})
 	if err != nil {
 		return err
 	}
