@@ -213,10 +213,15 @@ func (s *Spec) validate() error {
 		if m.Method == "" {
 			return fmt.Errorf("line %d: methods[%d].method is missing", m.line, i)
 		}
-		if prev, dup := labels[m.Label]; dup {
+		// Sweeps expand into "Label[param=value]" rows, so two sweeps of one
+		// label over different parameters may share it; Expand checks the
+		// expanded labels.
+		if prev, dup := labels[m.Label]; dup && m.Sweep == nil {
 			return fmt.Errorf("line %d: method label %q is used twice (also line %d); give one a distinct label", m.line, m.Label, prev)
 		}
-		labels[m.Label] = m.line
+		if m.Sweep == nil {
+			labels[m.Label] = m.line
+		}
 		if m.Sweep != nil && (m.Sweep.Param == "" || len(m.Sweep.Values) == 0) {
 			return fmt.Errorf("line %d: methods[%d].sweep needs param and values", m.line, i)
 		}
@@ -362,6 +367,7 @@ func (s *Spec) Expand(reg *methods.Registry, id Identity, f Filter) (*Plan, erro
 		cfg   *methods.Configured
 	}
 	var entries []entry
+	seenLabels := map[string]int{}
 	for i, m := range s.Methods {
 		if !want(f.Methods, m.Label, m.Method) {
 			continue
@@ -379,6 +385,10 @@ func (s *Spec) Expand(reg *methods.Registry, id Identity, f Filter) (*Plan, erro
 			return nil, fmt.Errorf("line %d: methods[%d]: %w", m.line, i, err)
 		}
 		for _, v := range variants {
+			if prev, dup := seenLabels[v.label]; dup {
+				return nil, fmt.Errorf("line %d: methods[%d]: row label %q is produced twice (also line %d)", m.line, i, v.label, prev)
+			}
+			seenLabels[v.label] = m.line
 			cfg, err := reg.Build(m.Method, v.params)
 			if err != nil {
 				return nil, fmt.Errorf("methods[%d] (%s): %w", i, m.Label, err)

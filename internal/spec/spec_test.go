@@ -197,3 +197,32 @@ func TestRepoSpecs(t *testing.T) {
 		t.Fatal("no specs found in experiments/")
 	}
 }
+
+func TestSweepLabels(t *testing.T) {
+	two := good + `  - label: S
+    method: M
+    sweep: {param: alpha, values: [1, 2]}
+  - label: S
+    method: M
+    sweep: {param: rank, values: [1, 2]}
+`
+	s, err := Parse([]byte(two))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := s.Expand(testRegistry(), ident, Filter{Methods: []string{"S"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(plan.Labels, " "); got != "S[alpha=1] S[alpha=2] S[rank=1] S[rank=2]" {
+		t.Fatalf("labels %q", got)
+	}
+	clash := strings.Replace(two, "param: rank", "param: alpha", 1)
+	s, err = Parse([]byte(clash))
+	if err == nil {
+		_, err = s.Expand(testRegistry(), ident, Filter{})
+	}
+	if err == nil || !strings.Contains(err.Error(), `row label "S[alpha=1]" is produced twice`) {
+		t.Fatalf("clashing sweeps: %v", err)
+	}
+}
