@@ -172,6 +172,8 @@ type sdnmfState struct {
 	// partial[c] holds chunk c's part of the objective that does not depend
 	// on the updated factors: ⟨T, M⟩ + (1/λ)ΣT log T + γ·KL(Tᵀ1 ‖ X).
 	partial []float64
+	// rangeSums holds the per-worker results of parallelRange.
+	rangeSums []float64
 
 	chunk   int // samples per transport chunk
 	workers []*sdnmfWorker
@@ -214,6 +216,7 @@ func newSDNMFState(X *mat.Dense, U, V *mat.Dense, k ot.Kernel, g *graph.CSR, prm
 	for range min(runtime.GOMAXPROCS(0), len(s.partial)) {
 		s.workers = append(s.workers, &sdnmfWorker{sc: map[int]*ot.Scaling{}, t1: map[int]*mat.Dense{}, t2: map[int]*mat.Dense{}})
 	}
+	s.rangeSums = make([]float64, len(s.workers))
 	s.P.Mul(U, V.T())
 	return s, nil
 }
@@ -224,11 +227,11 @@ func (s *sdnmfState) iterate() (float64, error) {
 	if err := s.transport(); err != nil {
 		return 0, err
 	}
-	sdRatio(s.R, s.T1, s.P, s.prm.Eps)
+	s.ratio()
 	s.updateV()
 	if s.prm.Update == sdnmfFresh {
 		s.P.Mul(s.U, s.V.T())
-		sdRatio(s.R, s.T1, s.P, s.prm.Eps)
+		s.ratio()
 	}
 	s.updateU()
 	if !sdFinite(s.U.RawMatrix().Data) || !sdFinite(s.V.RawMatrix().Data) {
@@ -377,7 +380,9 @@ func sdPasteCols(dst, src *mat.Dense, lo int) {
 // over T. The V and U updates are multiplicative steps on γ⁻¹·W̃ + graph
 // term for these fixed plans.
 func (s *sdnmfState) objective() float64 {
-	w := floats.Sum(s.partial) + s.prm.Gamma*ot.KL(s.T1.RawMatrix().Data, s.P.RawMatrix().Data)
+	t1, p := s.T1.RawMatrix().Data, s.P.RawMatrix().Data
+	kl := s.parallelRange(len(t1), func(lo, hi int) float64 { return ot.KL(t1[lo:hi], p[lo:hi]) })
+	w := floats.Sum(s.partial) + s.prm.Gamma*kl
 	o := w / s.prm.Gamma
 	if s.g != nil {
 		o += s.prm.Alpha / 2 * s.g.LaplacianQuadratic(s.V)
@@ -385,11 +390,40 @@ func (s *sdnmfState) objective() float64 {
 	return o
 }
 
+// ratio sets R = T1 ⊘ max(P, eps) on all workers.
+func (s *sdnmfState) ratio() {
+	r, t, p := s.R.RawMatrix().Data, s.T1.RawMatrix().Data, s.P.RawMatrix().Data
+	s.parallelRange(len(r), func(lo, hi int) float64 {
+		sdRatio(r[lo:hi], t[lo:hi], p[lo:hi], s.prm.Eps)
+		return 0
+	})
+}
+
+// parallelRange splits [0, n) into one contiguous part per worker, runs f on
+// the parts concurrently and returns the sum of the results in part order.
+func (s *sdnmfState) parallelRange(n int, f func(lo, hi int) float64) float64 {
+	k := len(s.workers)
+	res := s.rangeSums[:k]
+	var wg sync.WaitGroup
+	for i := range k {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res[i] = f(i*n/k, (i+1)*n/k)
+		}()
+	}
+	wg.Wait()
+	var sum float64
+	for _, v := range res {
+		sum += v
+	}
+	return sum
+}
+
 // sdRatio sets r = t ⊘ max(p, eps).
-func sdRatio(r, t, p *mat.Dense, eps float64) {
-	rd, td, pd := r.RawMatrix().Data, t.RawMatrix().Data, p.RawMatrix().Data
-	for i, v := range td {
-		rd[i] = v / math.Max(pd[i], eps)
+func sdRatio(r, t, p []float64, eps float64) {
+	for i, v := range t {
+		r[i] = v / math.Max(p[i], eps)
 	}
 }
 

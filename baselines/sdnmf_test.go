@@ -132,7 +132,7 @@ func randomSDNMF(t *testing.T, seed uint64, alpha float64, update string) *sdnmf
 	for i := range s.T1.RawMatrix().Data {
 		s.T1.RawMatrix().Data[i] = 0.1 + rng.Float64()
 	}
-	sdRatio(s.R, s.T1, s.P, prm.Eps)
+	s.ratio()
 	return s
 }
 
@@ -164,7 +164,7 @@ func TestSDNMFStepsDescend(t *testing.T) {
 			t.Fatalf("seed %d: V step raised KL(T1‖UVᵀ) from %.15g to %.15g", seed, before, afterV)
 		}
 		s.P.Mul(s.U, s.V.T())
-		sdRatio(s.R, s.T1, s.P, s.prm.Eps)
+		s.ratio()
 		s.updateU()
 		afterU := klTo(s.T1, s.U, s.V)
 		if afterU > afterV*(1+1e-12) {
@@ -264,6 +264,7 @@ func TestSDNMFChunkingInvariant(t *testing.T) {
 		for len(s.workers) < workers {
 			s.workers = append(s.workers, &sdnmfWorker{sc: map[int]*ot.Scaling{}, t1: map[int]*mat.Dense{}, t2: map[int]*mat.Dense{}})
 		}
+		s.rangeSums = make([]float64, workers)
 		var obj []float64
 		for it := 0; it < 5; it++ {
 			o, err := s.iterate()

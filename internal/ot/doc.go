@@ -26,13 +26,15 @@
 //
 // # Kernels
 //
-// Kernel applies K or Kᵀ to a whole batch. Dense stores K; Grid is the
-// separable kernel of a cost that is a sum of per-axis costs on an H × W pixel
-// grid, C = (|Δrow|^p + |Δcol|^p)/s, for which K = e^(−shift)·K_col ⊗ K_row.
-// Histograms are column-major vectorised images (pixel (r, c) at index
-// c·H + r, as in package datasets), so the d × n batch (d = H·W), stored row
-// major, is a W × (H·n) matrix: K_col is applied to all images by one GEMM and
-// K_row by W GEMMs of H × H by H × n, 2dn(H+W) flops instead of 2d²n.
+// Kernel applies K or Kᵀ to a whole batch. Dense stores K (one GEMM per
+// product); Grid is the separable kernel of a cost that is a sum of per-axis
+// costs on an H × W pixel grid, C = (|Δrow|^p + |Δcol|^p)/s, for which
+// K = e^(−shift)·K_col ⊗ K_row. Histograms are column-major vectorised images
+// (pixel (r, c) at index c·H + r, as in package datasets), so the d × n batch
+// (d = H·W), stored row major, is a W × H × n array: K_col acts along its first
+// axis and K_row along its second (vmath.AxisMul, 2dn(H+W) flops instead of
+// 2d²n), and for p = 1 both factors are Toeplitz matrices q^|Δ| applied by
+// first-order recursions (vmath.AxisExp, O(dn)).
 //
 // # Numerics
 //

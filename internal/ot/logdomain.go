@@ -47,6 +47,9 @@ func NewLogScaling(k Kernel, a, b *mat.Dense, opt Options) (*LogScaling, error) 
 	if n == 0 {
 		return nil, errors.New("ot: empty batch")
 	}
+	if a.RawMatrix().Stride != n || b.RawMatrix().Stride != n {
+		return nil, errors.New("ot: marginal matrices must be contiguous (use mat.DenseCopyOf on views)")
+	}
 	s := &LogScaling{K: k, A: a, B: b, opt: o,
 		F: mat.NewDense(m1, n, nil), G: mat.NewDense(m2, n, nil),
 		LKV: mat.NewDense(m1, n, nil), LKTU: mat.NewDense(m2, n, nil),

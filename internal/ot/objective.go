@@ -17,36 +17,9 @@ import (
 //
 // with 0·log 0 = 0. It costs O((m1 + m2)·n) instead of O(m1·m2·n).
 func EntropicCost(u, v, rowMarg, colMarg *mat.Dense, lambda, shift float64) float64 {
-	s := dotLog(rawData(rowMarg), rawData(u), nil) + dotLog(rawData(colMarg), rawData(v), nil)
+	s := vmath.DotLog(rawData(rowMarg), rawData(u), nil) + vmath.DotLog(rawData(colMarg), rawData(v), nil)
 	mass := floats.Sum(rawData(rowMarg))
 	return (s - (1+shift)*mass) / lambda
-}
-
-// logBlock is the number of logarithms taken per vmath.Log call.
-const logBlock = 512
-
-// dotLog returns Σ_i w_i·log(x_i / y_i) over the i with w_i ≠ 0 (y = nil
-// means y_i = 1), taking the logarithms in blocks with vmath.Log.
-func dotLog(w, x, y []float64) float64 {
-	var buf [logBlock]float64
-	var s float64
-	for lo := 0; lo < len(w); lo += logBlock {
-		hi := min(lo+logBlock, len(w))
-		b := buf[:hi-lo]
-		for i := range b {
-			b[i] = x[lo+i]
-			if y != nil {
-				b[i] /= y[lo+i]
-			}
-		}
-		vmath.Log(b, b)
-		for i, wi := range w[lo:hi] {
-			if wi != 0 {
-				s += wi * b[i]
-			}
-		}
-	}
-	return s
 }
 
 // KL returns the generalized Kullback–Leibler divergence
@@ -56,5 +29,5 @@ func KL(a, b []float64) float64 {
 	if len(a) != len(b) {
 		panic("ot: KL of vectors of different lengths")
 	}
-	return dotLog(a, a, b) - floats.Sum(a) + floats.Sum(b)
+	return vmath.DotLog(a, a, b) - floats.Sum(a) + floats.Sum(b)
 }

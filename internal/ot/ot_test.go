@@ -429,6 +429,11 @@ func TestConstructorsRejectBadInput(t *testing.T) {
 		"shape mismatch": func() error { _, err := NewScaling(k, h, mat.NewDense(3, 1, nil), Options{}); return err }(),
 		"bad exponent":   func() error { _, err := NewScaling(k, h, h, Options{Phi: -1}); return err }(),
 		"bad floor":      func() error { _, err := NewScaling(k, h, h, Options{Floor: math.NaN()}); return err }(),
+		"strided view": func() error {
+			v := mat.NewDense(4, 2, nil).Slice(0, 4, 0, 1).(*mat.Dense)
+			_, err := NewScaling(k, v, h, Options{})
+			return err
+		}(),
 	} {
 		if err == nil {
 			t.Errorf("%s: no error", name)

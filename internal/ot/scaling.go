@@ -100,6 +100,9 @@ func NewScaling(k Kernel, a, b *mat.Dense, opt Options) (*Scaling, error) {
 	if n == 0 {
 		return nil, errors.New("ot: empty batch")
 	}
+	if a.RawMatrix().Stride != n || b.RawMatrix().Stride != n {
+		return nil, errors.New("ot: marginal matrices must be contiguous (use mat.DenseCopyOf on views)")
+	}
 	s := &Scaling{K: k, A: a, B: b, opt: o,
 		U: mat.NewDense(m1, n, nil), V: mat.NewDense(m2, n, nil),
 		KV: mat.NewDense(m1, n, nil), KTU: mat.NewDense(m2, n, nil),

@@ -44,3 +44,11 @@ func axisMulImpl(dst, src, k []float64, outer, m, inner int, alpha float64) {
 func axisExpImpl(dst, src []float64, q float64, outer, m, inner int, alpha float64) {
 	C.vmath_axisexp(ptr(dst), ptr(src), C.double(q), C.long(outer), C.long(m), C.long(inner), C.double(alpha))
 }
+
+func dotLogImpl(w, x, y []float64) float64 {
+	var yp *C.double
+	if y != nil {
+		yp = ptr(y)
+	}
+	return float64(C.vmath_dotlog(ptr(w), ptr(x), yp, C.long(len(w))))
+}

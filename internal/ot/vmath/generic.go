@@ -199,3 +199,22 @@ func axisExpGo(dst, src []float64, q float64, outer, m, inner int, alpha float64
 		}
 	}
 }
+
+// dotLogGo is vmath_dotlog: term i goes to partial sum i mod 4.
+func dotLogGo(w, x, y []float64) float64 {
+	var acc [4]float64
+	l := make([]float64, 1)
+	for i, wi := range w {
+		q := x[i]
+		if y != nil {
+			q /= y[i]
+		}
+		logGo(l, []float64{q})
+		var t float64
+		if wi != 0 {
+			t = float64(wi * l[0])
+		}
+		acc[i%4] += t
+	}
+	return (acc[0] + acc[1]) + (acc[2] + acc[3])
+}

@@ -306,3 +306,48 @@ CLONES void vmath_axisexp(double *dst, const double *src, double q, long outer, 
 		}
 	}
 }
+
+// vmath_dotlog returns Σ_{i: w_i ≠ 0} w_i·log(x_i / y_i) (y_i = 1 when y is
+// NULL). Term i is added to partial sum i mod 4; the partial sums are combined
+// as (s0 + s1) + (s2 + s3), so the result does not depend on the clone.
+typedef long v4l __attribute__((vector_size(32)));
+#define DL_B 256
+CLONES double vmath_dotlog(const double *w, const double *x, const double *y, long n) {
+	double l[DL_B];
+	v4d acc = {0, 0, 0, 0};
+	for (long b0 = 0; b0 < n; b0 += DL_B) {
+		long bl = n - b0 < DL_B ? n - b0 : DL_B;
+		if (y != 0) {
+			for (long i = 0; i < bl; i++) {
+				l[i] = x[b0 + i] / y[b0 + i];
+			}
+		} else {
+			for (long i = 0; i < bl; i++) {
+				l[i] = x[b0 + i];
+			}
+		}
+		for (long i = 0; i < bl; i++) {
+			double q = l[i];
+			double lo;
+			double hi = logdd(q, &lo);
+			double r = hi + lo;
+			r = q == 0.0 ? -__builtin_inf() : r;
+			r = q == __builtin_inf() ? q : r;
+			r = (q < 0.0 || q != q) ? __builtin_nan("") : r;
+			l[i] = r;
+		}
+		long i = 0;
+		for (; i + 4 <= bl; i += 4) {
+			v4d wv = *(const v4du *)(w + b0 + i);
+			v4d lv = *(const v4du *)(l + i);
+			v4d t = wv * lv;
+			v4l keep = (v4l)(wv != 0.0);
+			acc += (v4d)((v4l)t & keep);
+		}
+		for (; i < bl; i++) { // only in the last block
+			double t = w[b0 + i] != 0.0 ? w[b0 + i] * l[i] : 0.0;
+			acc[i % 4] += t;
+		}
+	}
+	return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+}

@@ -18,3 +18,5 @@ func axisMulImpl(dst, src, k []float64, outer, m, inner int, alpha float64) {
 func axisExpImpl(dst, src []float64, q float64, outer, m, inner int, alpha float64) {
 	axisExpGo(dst, src, q, outer, m, inner, alpha)
 }
+
+func dotLogImpl(w, x, y []float64) float64 { return dotLogGo(w, x, y) }

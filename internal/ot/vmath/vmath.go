@@ -112,3 +112,19 @@ func checkAxis(fn string, dst, src []float64, outer, m, inner int) {
 		panic(fmt.Sprintf("vmath: %s: slices of %d and %d elements for a %d×%d×%d array", fn, len(dst), len(src), outer, m, inner))
 	}
 }
+
+// DotLog returns Σ_i w_i·log(x_i / y_i) over the i with w_i ≠ 0 (so that
+// 0·log 0 = 0), or Σ_i w_i·log x_i when y is nil: the building block of KL
+// divergences and entropies. The logarithms are Log's; the terms are summed
+// in four interleaved partial sums, so the result is deterministic. It
+// panics if the slices differ in length.
+func DotLog(w, x, y []float64) float64 {
+	checkLen("DotLog", len(w), len(x))
+	if y != nil {
+		checkLen("DotLog", len(w), len(y))
+	}
+	if len(w) == 0 {
+		return 0
+	}
+	return dotLogImpl(w, x, y)
+}

@@ -405,3 +405,54 @@ func BenchmarkMathExpLog(b *testing.B) {
 	}
 	perElem(b)
 }
+
+func TestDotLog(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, n := range []int{0, 1, 3, 4, 257, 1000} {
+		w, x, y := make([]float64, n), make([]float64, n), make([]float64, n)
+		for i := range w {
+			w[i] = rng.Float64()
+			x[i] = math.Exp(-40 * rng.Float64())
+			y[i] = math.Exp(-40 * rng.Float64())
+			if i%5 == 2 {
+				w[i], x[i] = 0, 0 // 0·log 0 = 0
+			}
+		}
+		var want, wantNil float64
+		for i := range w {
+			if w[i] != 0 {
+				want += w[i] * math.Log(x[i]/y[i])
+				wantNil += w[i] * math.Log(x[i])
+			}
+		}
+		for _, c := range []struct {
+			y    []float64
+			want float64
+		}{{y, want}, {nil, wantNil}} {
+			got := DotLog(w, x, c.y)
+			scale := 0.0
+			for i := range w {
+				scale += math.Abs(w[i]) * 100
+			}
+			if math.Abs(got-c.want) > 1e-13*math.Max(scale, 1) {
+				t.Errorf("n=%d: DotLog = %.17g, want %.17g", n, got, c.want)
+			}
+			if Native && n > 0 {
+				if g := dotLogGo(w, x, c.y); math.Float64bits(g) != math.Float64bits(got) {
+					t.Errorf("n=%d: C %.17g and Go %.17g differ", n, got, g)
+				}
+			}
+		}
+	}
+	if got := DotLog([]float64{1}, []float64{1}, []float64{0}); !math.IsInf(got, 1) {
+		t.Errorf("DotLog with a zero denominator = %v, want +Inf", got)
+	}
+}
+
+func BenchmarkDotLog(b *testing.B) {
+	x, y := benchData()
+	for b.Loop() {
+		DotLog(x, x, y)
+	}
+	perElem(b)
+}
