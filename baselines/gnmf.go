@@ -16,14 +16,15 @@ import (
 // 33(8), 2011).
 type GNMFParams struct {
 	Rank        int     `yaml:"rank" doc:"factorization rank r; 0 means the number of classes (paper)"`
-	Loss        string  `yaml:"loss" doc:"frobenius: ‖X − UVᵀ‖² + λ tr(VᵀLV) (GNMF Eq. 7); kl: D(X‖UVᵀ) + λ·½Σ_jl W_jl (D(v_j‖v_l) + D(v_l‖v_j)) (GNMF Eq. 17)"`
+	Loss        string  `yaml:"loss" doc:"frobenius: ‖X − UVᵀ‖² + λ tr(VᵀLV); kl: D(X‖UVᵀ) + λ·½Σ_jl W_jl (D(v_j‖v_l) + D(v_l‖v_j))"`
 	Lambda      float64 `yaml:"lambda" doc:"graph regularization weight λ (paper: 100); 0 gives plain NMF exactly"`
 	Neighbors   int     `yaml:"p" doc:"nearest neighbours per sample in the kNN graph (paper: 5)"`
 	Weight      string  `yaml:"weight" doc:"kNN edge weights: binary (paper, Cai's demo), heat or cosine"`
+	Metric      string  `yaml:"metric" doc:"neighbour ranking: cosine (similarity of the samples; constructW's default Metric before 2009) or euclidean (distance on the preprocessed features)"`
 	HeatT       float64 `yaml:"t" doc:"heat-kernel width t; 0 = mean pairwise distance (constructW's default)"`
-	MaxIter     int     `yaml:"max_iter" doc:"maximum number of iterations in total (Cai's demo: 100; default as NMF)"`
+	MaxIter     int     `yaml:"max_iter" doc:"maximum number of iterations in total (Cai's demo: 100)"`
 	Tol         float64 `yaml:"tol" doc:"stop when the relative objective decrease of one iteration falls below tol (0: run max_iter)"`
-	Init        string  `yaml:"init" doc:"random: as NMF (|N(0,1)|·sqrt(mean(X)/r)); cai: uniform [0,1) U and V with U's columns scaled to unit L2 norm, V compensated (GNMF_Multi)"`
+	Init        string  `yaml:"init" doc:"cai: uniform [0,1) U and V, U's columns scaled to unit L2 norm and V compensated (GNMF_Multi); random: as NMF (|N(0,1)|·sqrt(mean(X)/r)), small V, so a much weaker graph term"`
 	Restarts    int     `yaml:"restarts" doc:"random starts; with more than 1, each runs restart_iter iterations and the lowest objective is continued to max_iter (GNMF_Multi: nRepeat = 10)"`
 	RestartIter int     `yaml:"restart_iter" doc:"iterations of each trial start when restarts > 1 (GNMF_Multi: minIter = 30)"`
 	Eps         float64 `yaml:"eps" doc:"guard added to every denominator (as NMF)"`
@@ -53,8 +54,8 @@ func (p *GNMFParams) Validate() error {
 	case !(p.Eps > 0 && p.Eps < 1e-3):
 		return fmt.Errorf("eps = %v: must be in (0, 1e-3)", p.Eps)
 	}
-	if _, err := graph.ParseWeighting(p.Weight); err != nil {
-		return fmt.Errorf("weight: %w", err)
+	if err := validateGraph(p.Weight, p.Metric); err != nil {
+		return err
 	}
 	if !(p.HeatT >= 0) || math.IsInf(p.HeatT, 1) {
 		return fmt.Errorf("t = %v: must be > 0, or 0 for the mean distance", p.HeatT)
@@ -62,11 +63,14 @@ func (p *GNMFParams) Validate() error {
 	return nil
 }
 
-// defaultGNMFParams: the paper's λ = 100, p = 5 with Cai's binary weights;
-// iteration budget, tolerance, initialisation and guard as NMF, one start.
+// defaultGNMFParams: the paper's λ = 100, p = 5 with the settings of Deng
+// Cai's GNMF demo: binary weights, neighbours by cosine similarity (the
+// default Metric of its constructW), his initialisation (which sets the scale
+// of V, and with it the effective strength of the graph term: see
+// docs/gnmf.md) and 100 iterations; tolerance and guard as NMF; one start.
 var defaultGNMFParams = GNMFParams{
-	Loss: lossFrobenius, Lambda: 100, Neighbors: 5, Weight: "binary",
-	MaxIter: defaultNMFParams.MaxIter, Tol: defaultNMFParams.Tol, Init: "random",
+	Loss: lossFrobenius, Lambda: 100, Neighbors: 5, Weight: "binary", Metric: "cosine",
+	MaxIter: 100, Tol: defaultNMFParams.Tol, Init: "cai",
 	Restarts: 1, RestartIter: 30, Eps: defaultNMFParams.Eps,
 }
 
@@ -75,21 +79,42 @@ func init() {
 		defaultGNMFParams, fitGNMF)
 }
 
-// sampleGraph returns the p-nearest-neighbour graph of the problem's samples,
-// cached per dataset and graph options. It is built without the run's
-// cancellation so that a cancelled run cannot leave a failed entry in the
-// shared cache.
+func validateGraph(weight, metric string) error {
+	if _, err := graph.ParseWeighting(weight); err != nil {
+		return fmt.Errorf("weight: %w", err)
+	}
+	if _, err := graph.ParseMetric(metric); err != nil {
+		return fmt.Errorf("metric: %w", err)
+	}
+	return nil
+}
+
+// sampleGraph returns the Euclidean p-nearest-neighbour graph of the
+// problem's samples (sampleGraphMetric with metric "euclidean").
 func sampleGraph(ctx context.Context, p *methods.Problem, neighbors int, weight string, t float64) (*graph.CSR, error) {
+	return sampleGraphMetric(ctx, p, neighbors, weight, "euclidean", t)
+}
+
+// sampleGraphMetric returns the p-nearest-neighbour graph of the problem's
+// samples, cached per dataset and graph options under keys such as
+// "knn|p=5|binary|euclidean" (plus "|t=…" for heat weights). It is built
+// without the run's cancellation so that a cancelled run cannot leave a
+// failed entry in the shared cache.
+func sampleGraphMetric(ctx context.Context, p *methods.Problem, neighbors int, weight, metric string, t float64) (*graph.CSR, error) {
 	w, err := graph.ParseWeighting(weight)
 	if err != nil {
 		return nil, err
 	}
-	key := fmt.Sprintf("knn|p=%d|%s", neighbors, w)
+	m, err := graph.ParseMetric(metric)
+	if err != nil {
+		return nil, err
+	}
+	key := fmt.Sprintf("knn|p=%d|%s|%s", neighbors, w, m)
 	if w == graph.HeatKernel {
 		key += fmt.Sprintf("|t=%g", t)
 	}
 	g, err := methods.Cached(p, key, func() (*graph.CSR, error) {
-		return graph.KNN(context.WithoutCancel(ctx), p.Data.X, graph.Options{K: neighbors, Weight: w, T: t})
+		return graph.KNN(context.WithoutCancel(ctx), p.Data.X, graph.Options{K: neighbors, Weight: w, T: t, Metric: m})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the %d-NN graph: %w", neighbors, err)
@@ -103,7 +128,7 @@ func fitGNMF(ctx context.Context, p *methods.Problem, prm GNMFParams) (*methods.
 	var g *graph.CSR
 	if prm.Lambda > 0 {
 		var err error
-		if g, err = sampleGraph(ctx, p, prm.Neighbors, prm.Weight, prm.HeatT); err != nil {
+		if g, err = sampleGraphMetric(ctx, p, prm.Neighbors, prm.Weight, prm.Metric, prm.HeatT); err != nil {
 			return nil, err
 		}
 	}
@@ -196,8 +221,8 @@ type klGraphConfig struct {
 	CGMax   int     // CG iteration limit per solve; 0 means 1000
 }
 
-// factorKLGraph runs the divergence GNMF updates of Cai et al. (2011, §3.3,
-// Eq. 17–19) on Xt = Xᵀ (n×d), updating U (d×r) and V (n×r) in place. The
+// factorKLGraph runs the divergence GNMF updates of Cai et al. (2011; the
+// KL formulation, as GNMF_KL_Multi implements it) on Xt = Xᵀ (n×d), updating U (d×r) and V (n×r) in place. The
 // objective is
 //
 //	O = D(X‖UVᵀ) + λ R,  R = ½ Σ_jl W_jl Σ_k (v_jk − v_lk)(log v_jk − log v_lk)
@@ -206,8 +231,8 @@ type klGraphConfig struct {
 // (the symmetrized KL divergence between neighbouring rows of V). With
 // Q = X ⊘ UVᵀ each iteration performs
 //
-//	V: for each k, solve (Σ_i u_ik I + λL) v_k = v_k ∘ (QᵀU)_k   (Eq. 19)
-//	U ← U ∘ (QV) ⊘ (1ᵀV)                                         (Eq. 18)
+//	V: for each k, solve (Σ_i u_ik I + λL) v_k = v_k ∘ (QᵀU)_k
+//	U ← U ∘ (QV) ⊘ (1ᵀV)
 //
 // as GNMF_KL_Multi does (V first). The n × n systems are symmetric M-matrices
 // solved to CGTol by conjugate gradients with a Jacobi preconditioner, all r
@@ -302,7 +327,7 @@ func (s *klGraphState) ratio() {
 }
 
 func (s *klGraphState) step() error {
-	// V update (Eq. 19): b_k = v_k ∘ (QᵀU)_k, then (s_k I + λL) v_k = b_k.
+	// V update: b_k = v_k ∘ (QᵀU)_k, then (s_k I + λL) v_k = b_k.
 	s.ratio()
 	s.QU.Mul(s.Yt, s.U)
 	s.QU.MulElem(s.QU, s.V)
@@ -313,7 +338,7 @@ func (s *klGraphState) step() error {
 	if err := s.solve(s.V, s.QU, s.colU); err != nil {
 		return err
 	}
-	// U update (Eq. 18) with Q recomputed for the new V.
+	// U update with Q recomputed for the new V.
 	s.ratio()
 	s.QV.Mul(s.Yt.T(), s.V)
 	colSums(s.colV, s.V)

@@ -20,6 +20,7 @@ type NCPParams struct {
 	MaxIter   int     `yaml:"max_iter" doc:"maximum number of sweeps over the modes (as NMF; cp_nmu: 500)"`
 	Tol       float64 `yaml:"tol" doc:"stop when the relative objective decrease of one sweep falls below tol (0: run max_iter)"`
 	Eps       float64 `yaml:"eps" doc:"MU: guard added to every denominator; HALS: floor of every entry"`
+	Init      string  `yaml:"init" doc:"random: entries |N(0,1)|·(mean(X)/R)^(1/3), NMF's start in three ways; unit: uniform [0,1) entries with the pixel factors' columns scaled to unit L2 norm and the sample factor compensated (GNMF's 'cai' start in three ways)"`
 }
 
 // Validate checks the parameter values.
@@ -30,7 +31,17 @@ func (p *NCPParams) Validate() error {
 	case p.Algorithm != cpMU && p.Algorithm != cpHALS:
 		return fmt.Errorf("algorithm = %q: must be %q or %q", p.Algorithm, cpMU, cpHALS)
 	}
+	if err := validateCPInit(p.Init); err != nil {
+		return err
+	}
 	return validateIterations(p.MaxIter, p.Tol, p.Eps)
+}
+
+func validateCPInit(init string) error {
+	if init != cpInitRandom && init != cpInitUnit {
+		return fmt.Errorf("init = %q: must be %q or %q", init, cpInitRandom, cpInitUnit)
+	}
+	return nil
 }
 
 func validateIterations(maxIter int, tol, eps float64) error {
@@ -48,11 +59,14 @@ func validateIterations(maxIter int, tol, eps float64) error {
 const (
 	cpMU   = "mu"
 	cpHALS = "hals"
+
+	cpInitRandom = "random"
+	cpInitUnit   = "unit"
 )
 
 // defaultNCPParams: multiplicative updates with NMF's iteration budget,
 // tolerance and guard.
-var defaultNCPParams = NCPParams{Algorithm: cpMU, MaxIter: defaultNMFParams.MaxIter, Tol: defaultNMFParams.Tol, Eps: defaultNMFParams.Eps}
+var defaultNCPParams = NCPParams{Algorithm: cpMU, MaxIter: defaultNMFParams.MaxIter, Tol: defaultNMFParams.Tol, Eps: defaultNMFParams.Eps, Init: cpInitRandom}
 
 func init() {
 	methods.Register("NCP", "nonnegative CP decomposition of the H × W × n image tensor (Shashua & Hazan 2005), MU or HALS; embedding the sample-mode factor",
@@ -60,18 +74,23 @@ func init() {
 }
 
 func fitNCP(ctx context.Context, p *methods.Problem, prm NCPParams) (*methods.Result, error) {
-	return fitCP(ctx, p, p.Rank(prm.Rank), cpConfig{Algorithm: prm.Algorithm, MaxIter: prm.MaxIter, Tol: prm.Tol, Eps: prm.Eps})
+	return fitCP(ctx, p, p.Rank(prm.Rank), prm.Init, cpConfig{Algorithm: prm.Algorithm, MaxIter: prm.MaxIter, Tol: prm.Tol, Eps: prm.Eps})
 }
 
 // fitCP factorizes the problem's image tensor with rank R and returns the
 // sample-mode factor, with the pixel-mode factors' columns scaled to unit L2
 // norm and the scale moved into it, as the embedding.
-func fitCP(ctx context.Context, p *methods.Problem, R int, cfg cpConfig) (*methods.Result, error) {
+func fitCP(ctx context.Context, p *methods.Problem, R int, init string, cfg cpConfig) (*methods.Result, error) {
 	x, err := tensor.FromDataset(p.Data)
 	if err != nil {
 		return nil, fmt.Errorf("a CP model needs image data: %w", err)
 	}
-	A := cpRandomInit(p.RNG, x, R)
+	var A []*mat.Dense
+	if init == cpInitUnit {
+		A = cpUnitInit(p.RNG, x, R)
+	} else {
+		A = cpRandomInit(p.RNG, x, R)
+	}
 	obj, iters, conv, err := factorCP(ctx, x, A, cfg, p.Progress)
 	if err != nil {
 		return nil, err
@@ -105,6 +124,24 @@ func cpRandomInit(rng *rand.Rand, x *tensor.Dense, R int) []*mat.Dense {
 			data[i] = scale * math.Abs(rng.NormFloat64())
 		}
 	}
+	return A
+}
+
+// cpUnitInit returns factors with uniform [0, 1) entries, drawn mode by
+// mode, whose pixel-mode columns are then scaled to unit L2 norm with the
+// sample-mode columns compensated: GNMF_Multi's start (rand, NormalizeUV)
+// carried over to three modes.
+func cpUnitInit(rng *rand.Rand, x *tensor.Dense, R int) []*mat.Dense {
+	shape := x.Shape()
+	A := make([]*mat.Dense, len(shape))
+	for k, s := range shape {
+		A[k] = mat.NewDense(s, R, nil)
+		data := A[k].RawMatrix().Data
+		for i := range data {
+			data[i] = rng.Float64()
+		}
+	}
+	tensor.AbsorbScale(A, len(A)-1)
 	return A
 }
 

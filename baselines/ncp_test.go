@@ -133,25 +133,28 @@ func imageProblem(t testing.TB, d *datasets.Dataset, seed uint64) *methods.Probl
 	return &methods.Problem{Data: d, K: d.Classes, RNG: rand.New(rand.NewPCG(seed, 1)), Memo: &methods.Memo{}, DataKey: d.Name}
 }
 
-// TestGNCPLambdaZeroIsNCP: GNCP with λ = 0 is NCP (MU) bit for bit.
+// TestGNCPLambdaZeroIsNCP: GNCP with λ = 0 is NCP (MU) bit for bit, for
+// either initialisation.
 func TestGNCPLambdaZeroIsNCP(t *testing.T) {
 	d := toyProblem(t, 1).Data
-	nPrm := defaultNCPParams
-	nPrm.MaxIter = 50
-	gPrm := defaultGNCPParams
-	gPrm.MaxIter, gPrm.Lambda = 50, 0
-	want, err := fitNCP(context.Background(), imageProblem(t, d, 5), nPrm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := fitGNCP(context.Background(), imageProblem(t, d, 5), gPrm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sameResult(t, "GNCP λ=0", got, want)
-	for _, k := range []string{"A1", "A2", "A3"} {
-		if !mat.Equal(got.Factors[k], want.Factors[k]) {
-			t.Errorf("factor %s differs", k)
+	for _, init := range []string{cpInitRandom, cpInitUnit} {
+		nPrm := defaultNCPParams
+		nPrm.MaxIter, nPrm.Init = 50, init
+		gPrm := defaultGNCPParams
+		gPrm.MaxIter, gPrm.Lambda, gPrm.Init = 50, 0, init
+		want, err := fitNCP(context.Background(), imageProblem(t, d, 5), nPrm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := fitGNCP(context.Background(), imageProblem(t, d, 5), gPrm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameResult(t, "GNCP λ=0, init "+init, got, want)
+		for _, k := range []string{"A1", "A2", "A3"} {
+			if !mat.Equal(got.Factors[k], want.Factors[k]) {
+				t.Errorf("init %s: factor %s differs", init, k)
+			}
 		}
 	}
 }
@@ -234,16 +237,19 @@ func TestCPValidateAndErrors(t *testing.T) {
 		err  error
 		want string
 	}{
-		{"ncp defaults", (&NCPParams{Algorithm: cpMU, MaxIter: 1, Eps: 1e-10}).Validate(), ""},
-		{"ncp rank", (&NCPParams{Rank: -1, Algorithm: cpMU, MaxIter: 1, Eps: 1e-10}).Validate(), "rank"},
-		{"ncp algorithm", (&NCPParams{Algorithm: "als", MaxIter: 1, Eps: 1e-10}).Validate(), "algorithm"},
-		{"ncp max_iter", (&NCPParams{Algorithm: cpHALS, Eps: 1e-10}).Validate(), "max_iter"},
-		{"ncp tol", (&NCPParams{Algorithm: cpHALS, MaxIter: 1, Tol: math.NaN(), Eps: 1e-10}).Validate(), "tol"},
-		{"ncp eps", (&NCPParams{Algorithm: cpHALS, MaxIter: 1}).Validate(), "eps"},
+		{"ncp defaults", (&NCPParams{Algorithm: cpMU, MaxIter: 1, Eps: 1e-10, Init: "unit"}).Validate(), ""},
+		{"ncp rank", (&NCPParams{Rank: -1, Algorithm: cpMU, MaxIter: 1, Eps: 1e-10, Init: "random"}).Validate(), "rank"},
+		{"ncp algorithm", (&NCPParams{Algorithm: "als", MaxIter: 1, Eps: 1e-10, Init: "random"}).Validate(), "algorithm"},
+		{"ncp init", (&NCPParams{Algorithm: cpMU, MaxIter: 1, Eps: 1e-10, Init: "svd"}).Validate(), "init"},
+		{"ncp max_iter", (&NCPParams{Algorithm: cpHALS, Eps: 1e-10, Init: "random"}).Validate(), "max_iter"},
+		{"ncp tol", (&NCPParams{Algorithm: cpHALS, MaxIter: 1, Tol: math.NaN(), Eps: 1e-10, Init: "random"}).Validate(), "tol"},
+		{"ncp eps", (&NCPParams{Algorithm: cpHALS, MaxIter: 1, Init: "random"}).Validate(), "eps"},
 		{"gncp defaults", func() error { p := defaultGNCPParams; return p.Validate() }(), ""},
 		{"gncp lambda", func() error { p := defaultGNCPParams; p.Lambda = -2; return p.Validate() }(), "lambda"},
 		{"gncp p", func() error { p := defaultGNCPParams; p.Neighbors = 0; return p.Validate() }(), "neighbour"},
 		{"gncp weight", func() error { p := defaultGNCPParams; p.Weight = "x"; return p.Validate() }(), "weight"},
+		{"gncp metric", func() error { p := defaultGNCPParams; p.Metric = "x"; return p.Validate() }(), "metric"},
+		{"gncp init", func() error { p := defaultGNCPParams; p.Init = "x"; return p.Validate() }(), "init"},
 		{"gncp t", func() error { p := defaultGNCPParams; p.HeatT = math.Inf(1); return p.Validate() }(), "t ="},
 		{"gncp max_iter", func() error { p := defaultGNCPParams; p.MaxIter = 0; return p.Validate() }(), "max_iter"},
 	} {

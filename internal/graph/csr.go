@@ -218,7 +218,7 @@ func (g *CSR) mul(dst *mat.Dense, b mat.Matrix, sign float64, addDegree bool) {
 }
 
 // LaplacianQuadratic returns tr(Vᵀ L V) = ½ Σ_ij W_ij ‖v_i − v_j‖² for an
-// n × r matrix V (rows v_i), the smoothness penalty of GNMF Eq. (7) and GNCP.
+// n × r matrix V (rows v_i), the smoothness penalty of GNMF and GNCP.
 // It allocates nothing.
 func (g *CSR) LaplacianQuadratic(v mat.Matrix) float64 {
 	r, c := v.Dims()

@@ -438,7 +438,7 @@ func TestKNNRejectsBadInput(t *testing.T) {
 	}
 }
 
-func TestParseWeighting(t *testing.T) {
+func TestParseNames(t *testing.T) {
 	for s, want := range map[string]Weighting{"binary": Binary, "Heat": HeatKernel, "HeatKernel": HeatKernel, "COSINE": Cosine} {
 		got, err := ParseWeighting(s)
 		if err != nil || got != want {
@@ -450,6 +450,18 @@ func TestParseWeighting(t *testing.T) {
 	}
 	if _, err := ParseWeighting("gaussian"); err == nil {
 		t.Error("unknown weighting accepted")
+	}
+	for s, want := range map[string]Metric{"euclidean": Euclidean, "Cosine": Angular, "ANGULAR": Angular} {
+		got, err := ParseMetric(s)
+		if err != nil || got != want {
+			t.Errorf("ParseMetric(%q) = %v, %v; want %v", s, got, err, want)
+		}
+		if back, _ := ParseMetric(got.String()); back != got {
+			t.Errorf("String round trip of %v failed", got)
+		}
+	}
+	if _, err := ParseMetric("manhattan"); err == nil {
+		t.Error("unknown metric accepted")
 	}
 }
 

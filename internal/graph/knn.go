@@ -64,8 +64,31 @@ const (
 	Angular
 )
 
-// Options configures KNN. The zero value of every field but K selects
-// constructW's behaviour for the GNMF experiments.
+// String returns the metric's spec name: "euclidean" or "cosine".
+func (m Metric) String() string {
+	switch m {
+	case Euclidean:
+		return "euclidean"
+	case Angular:
+		return "cosine"
+	}
+	return fmt.Sprintf("Metric(%d)", int(m))
+}
+
+// ParseMetric maps a spec name ("euclidean"; "cosine" or "angular" for
+// Angular; case-insensitive) to a Metric.
+func ParseMetric(s string) (Metric, error) {
+	switch strings.ToLower(s) {
+	case "euclidean":
+		return Euclidean, nil
+	case "cosine", "angular":
+		return Angular, nil
+	}
+	return 0, fmt.Errorf("unknown neighbour metric %q (want euclidean or cosine)", s)
+}
+
+// Options configures KNN. With every field but K at its zero value it builds
+// the binary graph on Euclidean neighbours, with blocks sized automatically.
 type Options struct {
 	// K is the number of neighbours p of each sample (the papers use 5;
 	// constructW's default). It must satisfy 1 ≤ K < n.

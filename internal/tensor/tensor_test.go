@@ -192,7 +192,7 @@ func TestKhatriRao(t *testing.T) {
 			t.Fatalf("%d operands: differs from the definition", m)
 		}
 	}
-	// (A ⊙ B)ᵀ(A ⊙ B) = AᵀA ∗ BᵀB (Kolda–Bader Eq. 2.2).
+	// (A ⊙ B)ᵀ(A ⊙ B) = AᵀA ∗ BᵀB (Kolda–Bader §2.6).
 	var kr, lhs, ga, gb mat.Dense
 	KhatriRao(&kr, fs[0], fs[1])
 	lhs.Mul(kr.T(), &kr)
