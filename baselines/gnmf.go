@@ -95,31 +95,10 @@ func sampleGraph(ctx context.Context, p *methods.Problem, neighbors int, weight 
 	return sampleGraphMetric(ctx, p, neighbors, weight, "euclidean", t)
 }
 
-// sampleGraphMetric returns the p-nearest-neighbour graph of the problem's
-// samples, cached per dataset and graph options under keys such as
-// "knn|p=5|binary|euclidean" (plus "|t=…" for heat weights). It is built
-// without the run's cancellation so that a cancelled run cannot leave a
-// failed entry in the shared cache.
+// sampleGraphMetric is methods.SampleGraph: the graph shared by every
+// graph-regularized method.
 func sampleGraphMetric(ctx context.Context, p *methods.Problem, neighbors int, weight, metric string, t float64) (*graph.CSR, error) {
-	w, err := graph.ParseWeighting(weight)
-	if err != nil {
-		return nil, err
-	}
-	m, err := graph.ParseMetric(metric)
-	if err != nil {
-		return nil, err
-	}
-	key := fmt.Sprintf("knn|p=%d|%s|%s", neighbors, w, m)
-	if w == graph.HeatKernel {
-		key += fmt.Sprintf("|t=%g", t)
-	}
-	g, err := methods.Cached(p, key, func() (*graph.CSR, error) {
-		return graph.KNN(context.WithoutCancel(ctx), p.Data.X, graph.Options{K: neighbors, Weight: w, T: t, Metric: m})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("building the %d-NN graph: %w", neighbors, err)
-	}
-	return g, nil
+	return methods.SampleGraph(ctx, p, neighbors, weight, metric, t)
 }
 
 func fitGNMF(ctx context.Context, p *methods.Problem, prm GNMFParams) (*methods.Result, error) {

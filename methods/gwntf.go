@@ -26,7 +26,8 @@ type GWNTFParams struct {
 	Alpha          float64 `yaml:"alpha" doc:"weight α of the KL penalty on the data-side marginal (paper 1)"`
 	Beta           float64 `yaml:"beta" doc:"weight β of the KL penalty on the reconstruction-side marginal (paper 1)"`
 	Mu             float64 `yaml:"mu" doc:"graph regularization weight μ of Eq. 18 (paper 1e4)"`
-	KNN            int     `yaml:"knn" doc:"neighbours p of the binary kNN sample graph (paper 5)"`
+	KNN            int     `yaml:"p" doc:"neighbours p of the binary kNN sample graph (paper 5)"`
+	Metric         string  `yaml:"metric" doc:"who is a neighbour in the sample graph: cosine (as GNMF, GNCP) or euclidean"`
 	GraphSign      string  `yaml:"graph_sign" doc:"laplacian: μSA in the numerator, μDA in the denominator (smoothing, as GNMF); paper: literal Eq. 18 (anti-smoothing)"`
 	SampleUpdate   string  `yaml:"sample_update" doc:"update of the sample factor: ratio (Eq. 18's ∇⁺/∇⁻ rule) or mm (exact minimiser of a separable majorizer, monotone)"`
 	Target         string  `yaml:"target" doc:"mode: A⁽ⁿ⁾ is fitted to Ψ(Tₙ) of its own mode (Algorithm 1); mean: every factor is fitted to the mean of the folded Ψ(Tₘ) (exact block descent of J)"`
@@ -64,6 +65,7 @@ var defaultGWNTFParams = GWNTFParams{
 	Beta:           1,
 	Mu:             1e4,
 	KNN:            5,
+	Metric:         "cosine",
 	GraphSign:      gwSignLaplacian,
 	SampleUpdate:   gwUpdateRatio,
 	Target:         gwTargetMode,
@@ -103,7 +105,7 @@ func (p *GWNTFParams) Validate() error {
 	case !(p.Mu >= 0) || math.IsInf(p.Mu, 0):
 		return fmt.Errorf("mu = %v: must be ≥ 0 and finite", p.Mu)
 	case p.Mu > 0 && p.KNN < 1:
-		return fmt.Errorf("knn = %d: must be ≥ 1 when mu > 0", p.KNN)
+		return fmt.Errorf("p = %d: must be ≥ 1 when mu > 0", p.KNN)
 	case !(p.PixelCostPower > 0) || math.IsInf(p.PixelCostPower, 0):
 		return fmt.Errorf("pixel_cost_power = %v: must be positive and finite", p.PixelCostPower)
 	case p.SinkhornIters < 1:
@@ -112,6 +114,9 @@ func (p *GWNTFParams) Validate() error {
 		return fmt.Errorf("sinkhorn_tol = %v: must be ≥ 0", p.SinkhornTol)
 	case !(p.Eps > 0 && p.Eps < 1e-3):
 		return fmt.Errorf("eps = %v: must be in (0, 1e-3)", p.Eps)
+	}
+	if err := oneOf("metric", p.Metric, "cosine", "euclidean"); err != nil {
+		return err
 	}
 	if err := oneOf("graph_sign", p.GraphSign, gwSignLaplacian, gwSignPaper); err != nil {
 		return err
@@ -136,6 +141,8 @@ func init() {
 // errGWNTFNumeric reports a non-finite or vanished iterate.
 var errGWNTFNumeric = errors.New("GWNTF: numerical breakdown")
 
+// fitGWNTF builds (or fetches from p.Memo) the kNN graph, prepares the solver
+// and runs it.
 func fitGWNTF(ctx context.Context, p *Problem, prm GWNTFParams) (*Result, error) {
 	d := p.Data
 	if d == nil || d.X == nil {
@@ -147,11 +154,7 @@ func fitGWNTF(ctx context.Context, p *Problem, prm GWNTFParams) (*Result, error)
 	var g *graph.CSR
 	if prm.Mu > 0 {
 		var err error
-		g, err = Cached(p, gwGraphKey(prm.KNN), func() (*graph.CSR, error) {
-			// Not cancellable: a cancelled run must not leave a failed entry in
-			// the shared cache.
-			return graph.KNN(context.WithoutCancel(ctx), d.X, graph.Options{K: prm.KNN, Weight: graph.Binary})
-		})
+		g, err = SampleGraph(ctx, p, prm.KNN, "binary", prm.Metric, 0)
 		if err != nil {
 			return nil, fmt.Errorf("GWNTF: kNN graph: %w", err)
 		}
@@ -163,9 +166,6 @@ func fitGWNTF(ctx context.Context, p *Problem, prm GWNTFParams) (*Result, error)
 	return s.run(ctx, p.Progress)
 }
 
-// gwGraphKey is the Memo key of the binary p-NN graph of the samples, the
-// same as the baselines' (GNMF, GNCP, SDNMF) so that one graph is shared.
-func gwGraphKey(k int) string { return fmt.Sprintf("knn|p=%d|%s", k, graph.Binary) }
 
 // gwntfSolver holds the factors, the data unfoldings and every workspace of
 // one GWNTF run. Modes are 0-based here: 0 = pixel rows (H), 1 = pixel

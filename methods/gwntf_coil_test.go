@@ -2,16 +2,11 @@ package methods_test
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"os"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"nmfbench/datasets"
 	_ "nmfbench/internal/blasbackend"
@@ -21,25 +16,31 @@ import (
 )
 
 // gwRunOnce fits a configured method on d with the given seed and scores a
-// 10-replicate k-means of its embedding.
+// 10-replicate k-means of its embedding; it fails the test on error.
 func gwRunOnce(ctx context.Context, t testing.TB, c *methods.Configured, d *datasets.Dataset, memo *methods.Memo, seed uint64) (metrics.Scores, *methods.Result, time.Duration) {
 	t.Helper()
+	sc, res, el, err := gwFitScore(ctx, c, d, memo, seed)
+	if err != nil {
+		t.Fatalf("%s seed %d: %v", c.Name, seed, err)
+	}
+	return sc, res, el
+}
+
+// gwFitScore is gwRunOnce returning the error; the duration is CPU time.
+func gwFitScore(ctx context.Context, c *methods.Configured, d *datasets.Dataset, memo *methods.Memo, seed uint64) (metrics.Scores, *methods.Result, time.Duration, error) {
 	p := &methods.Problem{Data: d, K: d.Classes, RNG: rand.New(rand.NewPCG(seed, 0x5eed)), Memo: memo, DataKey: d.Name}
 	cpu0 := cpuTime()
 	res, err := c.Fit(ctx, p)
 	el := cpuTime() - cpu0
 	if err != nil {
-		t.Fatalf("%s seed %d: %v", c.Name, seed, err)
+		return metrics.Scores{}, nil, el, err
 	}
 	km, err := kmeans.Cluster(ctx, res.Embedding, kmeans.Options{K: d.Classes, Replicates: 10}, rand.New(rand.NewPCG(seed, 0xc1)))
 	if err != nil {
-		t.Fatal(err)
+		return metrics.Scores{}, nil, el, err
 	}
 	sc, err := metrics.Evaluate(d.Labels, km.Labels)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sc, res, el
+	return sc, res, el, err
 }
 
 // cpuTime returns the process's user+system CPU time (the machine is shared,
@@ -52,48 +53,29 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// TestGWNTFExperiment runs the COIL20 comparisons reported in docs/gwntf.md.
-// It runs only when GWNTF_EXP is set: a ';'-separated list of YAML flow
-// mappings of GWNTF parameters; GWNTF_SEEDS gives the number of seeds.
-func TestGWNTFExperiment(t *testing.T) {
-	spec := os.Getenv("GWNTF_EXP")
-	if spec == "" {
-		t.Skip("set GWNTF_EXP to run the COIL20 experiments")
+// TestGWNTFCOIL20 fits the default GWNTF once on COIL20 (skipped with -short
+// or without the data) and checks that the run is clean and clusters far
+// above chance: ACC ≥ 0.6 and NMI ≥ 0.8 (measured over seeds 1–10: ACC
+// 0.69–0.81, NMI 0.85–0.92; docs/gwntf.md).
+func TestGWNTFCOIL20(t *testing.T) {
+	if testing.Short() {
+		t.Skip("one 100-iteration GWNTF run on COIL20 (about 40 CPU-seconds)")
 	}
 	ctx := context.Background()
 	d, err := datasets.Load(ctx, os.Getenv("NMFBENCH_DATA"), "COIL20")
 	if err != nil {
 		t.Skip(err)
 	}
-	seeds := 3
-	if s := os.Getenv("GWNTF_SEEDS"); s != "" {
-		seeds, _ = strconv.Atoi(s)
+	c, err := methods.Default.Build("GWNTF", nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	memo := &methods.Memo{}
-	for _, cfg := range strings.Split(spec, ";") {
-		var node yaml.Node
-		if err := yaml.Unmarshal([]byte(cfg), &node); err != nil {
-			t.Fatal(err)
-		}
-		var n *yaml.Node
-		if len(node.Content) > 0 {
-			n = node.Content[0]
-		}
-		c, err := methods.Default.Build("GWNTF", n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var acc, nmi, pur, secs float64
-		for s := 1; s <= seeds; s++ {
-			sc, res, el := gwRunOnce(ctx, t, c, d, memo, uint64(s))
-			acc += sc.ACC
-			nmi += sc.NMIArithmetic
-			pur += sc.Purity
-			secs += el.Seconds()
-			obj := res.Objective
-			fmt.Printf("  %s seed %d: ACC %.4f NMI %.4f Pur %.4f  %.1f cpu-s  J %.6g -> %.6g (%d it)\n", cfg, s, sc.ACC, sc.NMIArithmetic, sc.Purity, el.Seconds(), obj[0], obj[len(obj)-1], res.Iterations)
-		}
-		k := float64(seeds)
-		fmt.Printf("MEAN %s over %d seeds: ACC %.2f NMI %.2f Purity %.2f  %.1f cpu-s/run\n", cfg, seeds, 100*acc/k, 100*nmi/k, 100*pur/k, secs/k)
+	sc, res, el := gwRunOnce(ctx, t, c, d, &methods.Memo{}, 1)
+	t.Logf("COIL20 seed 1: ACC %.4f NMI %.4f Purity %.4f, %.1f CPU-s, J %.6g → %.6g", sc.ACC, sc.NMIArithmetic, sc.Purity, el.Seconds(), res.Objective[0], res.Objective[len(res.Objective)-1])
+	if sc.ACC < 0.6 || sc.NMIArithmetic < 0.8 {
+		t.Errorf("COIL20: ACC %.3f, NMI %.3f; expected at least 0.6 and 0.8", sc.ACC, sc.NMIArithmetic)
+	}
+	if n := len(res.Objective); n != 100 || res.Iterations != 100 {
+		t.Errorf("%d iterations, %d objective values; want 100", res.Iterations, n)
 	}
 }

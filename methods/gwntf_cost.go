@@ -70,10 +70,12 @@ func gwSampleKernel(ctx context.Context, p *Problem, prm GWNTFParams) (ot.Kernel
 		return newGWZeroOneKernel(n, prm.Lambda), nil
 	case gwCostCosine:
 		key := fmt.Sprintf("gwntf.kernel.cosine|lambda=%g", prm.Lambda)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		// Not cancellable once started, so that the shared cache never holds
+		// a cancellation error.
 		return Cached(p, key, func() (ot.Kernel, error) {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
 			c, err := gwCosineCost(p.Data.X)
 			if err != nil {
 				return nil, fmt.Errorf("GWNTF: cosine sample cost: %w", err)

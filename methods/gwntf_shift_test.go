@@ -43,7 +43,6 @@ func jitteredBars(h, perClass, jitter int, seed uint64) *datasets.Dataset {
 	return &datasets.Dataset{Name: "bars", X: x, Labels: labels, Classes: classes, Height: h, Width: h}
 }
 
-
 func buildMethod(t *testing.T, name, params string) *methods.Configured {
 	t.Helper()
 	var node yaml.Node
@@ -64,33 +63,40 @@ func buildMethod(t *testing.T, name, params string) *methods.Configured {
 // TestGWNTFBeatsNCPOnShiftedPatterns is the method's raison d'être: on
 // samples that are small translations of a few patterns, the transport along
 // the pixel modes lets a rank-K model explain every translate with its class
-// pattern, so its sample factor clusters the translates together, while
-// NCP's does not. Both run without graph term (μ = 0) over several seeds;
-// the test requires a higher mean accuracy for GWNTF.
+// pattern, so its sample factor clusters the translates together. GWNTF runs
+// with its defaults but without graph term (μ = 0), against NCP (package
+// baselines, defaults) and against itself with the transport switched off
+// (pixel_cost none: exactly KL-NCP), over four seeds; it must beat both mean
+// accuracies by at least 0.1.
 func TestGWNTFBeatsNCPOnShiftedPatterns(t *testing.T) {
 	if testing.Short() {
-		t.Skip("fits 2 × 4 factorizations")
+		t.Skip("fits 3 × 4 factorizations")
 	}
 	ctx := context.Background()
 	d := jitteredBars(16, 20, 1, 1)
 	gwParams := "{mu: 0}"
 	if s := os.Getenv("GWNTF_SHIFT_PARAMS"); s != "" {
-		gwParams = s
+		gwParams = s // for exploring other settings by hand
 	}
-	gw := buildMethod(t, "GWNTF", gwParams)
-	ncp := buildMethod(t, "NCP", "{max_iter: 500}")
-	var accGW, accNCP float64
+	cands := []*methods.Configured{
+		buildMethod(t, "GWNTF", gwParams),
+		buildMethod(t, "NCP", "{}"),
+		buildMethod(t, "GWNTF", "{mu: 0, pixel_cost: none}"),
+	}
+	names := []string{"GWNTF", "NCP", "KL-NCP"}
 	const seeds = 4
+	acc := make([]float64, len(cands))
 	for s := uint64(1); s <= seeds; s++ {
 		memo := &methods.Memo{}
-		a, _, _ := gwRunOnce(ctx, t, gw, d, memo, s)
-		b, _, _ := gwRunOnce(ctx, t, ncp, d, memo, s)
-		t.Logf("seed %d: ACC GWNTF %.3f, NCP %.3f", s, a.ACC, b.ACC)
-		accGW += a.ACC / seeds
-		accNCP += b.ACC / seeds
+		for k, c := range cands {
+			sc, _, _ := gwRunOnce(ctx, t, c, d, memo, s)
+			acc[k] += sc.ACC / seeds
+		}
 	}
-	t.Logf("mean ACC over %d seeds: GWNTF %.3f, NCP %.3f", seeds, accGW, accNCP)
-	if accGW <= accNCP {
-		t.Errorf("GWNTF mean accuracy %.3f does not exceed NCP's %.3f", accGW, accNCP)
+	t.Logf("mean ACC over %d seeds: GWNTF %.3f, NCP %.3f, KL-NCP %.3f", seeds, acc[0], acc[1], acc[2])
+	for k := 1; k < len(cands); k++ {
+		if acc[0] < acc[k]+0.1 {
+			t.Errorf("GWNTF mean accuracy %.3f does not beat %s's %.3f by 0.1", acc[0], names[k], acc[k])
+		}
 	}
 }
