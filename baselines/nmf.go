@@ -69,8 +69,9 @@ func fitNMF(ctx context.Context, p *methods.Problem, prm NMFParams) (*methods.Re
 }
 
 // normFor returns the column norm used to fix NMF's scaling ambiguity before
-// k-means: L2 for the Frobenius loss and L1 for KL, as in Deng Cai's
-// NormalizeUV (GNMF reference code).
+// k-means: L2 for the Frobenius loss (as Deng Cai's NormalizeUV in the GNMF
+// reference code) and L1 for KL, so that V carries each sample's mass as in
+// Poisson factorization (Cai's GNMF_KL code uses L2; see docs/nmf.md).
 func normFor(loss string) float64 {
 	if loss == lossKL {
 		return 1
@@ -100,7 +101,7 @@ type muConfig struct {
 // U (d×r) and V (n×r) are updated in place; the objective after every
 // iteration is returned (obj[0] is the objective of the initial factors).
 //
-// Frobenius (Lee & Seung 2001; with the graph term, GNMF, Cai et al. 2011 Eq. 7–8):
+// Frobenius (Lee & Seung 2001; with the graph term, GNMF's updates, Cai et al. 2011):
 //
 //	U ← U ∘ (XV) ⊘ (UVᵀV)
 //	V ← V ∘ (XᵀU + λWV) ⊘ (VUᵀU + λDV)

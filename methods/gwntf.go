@@ -166,7 +166,6 @@ func fitGWNTF(ctx context.Context, p *Problem, prm GWNTFParams) (*Result, error)
 	return s.run(ctx, p.Progress)
 }
 
-
 // gwntfSolver holds the factors, the data unfoldings and every workspace of
 // one GWNTF run. Modes are 0-based here: 0 = pixel rows (H), 1 = pixel
 // columns (W), 2 = samples (n).

@@ -72,7 +72,9 @@ type memoCell struct {
 }
 
 // Get returns the value cached under key, computing it with compute on first
-// use. Concurrent callers for the same key wait for one computation.
+// use. Concurrent callers for the same key wait for one computation. A failed
+// computation is returned to the callers that waited for it but not kept:
+// the next call computes again (a cancelled run must not poison the cache).
 func (m *Memo) Get(key string, compute func() (any, error)) (any, error) {
 	if m == nil {
 		return compute()
@@ -88,6 +90,13 @@ func (m *Memo) Get(key string, compute func() (any, error)) (any, error) {
 	}
 	m.mu.Unlock()
 	c.once.Do(func() { c.v, c.err = compute() })
+	if c.err != nil {
+		m.mu.Lock()
+		if m.m[key] == c {
+			delete(m.m, key)
+		}
+		m.mu.Unlock()
+	}
 	return c.v, c.err
 }
 
