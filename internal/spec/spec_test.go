@@ -18,7 +18,9 @@ type testParams struct {
 func testRegistry() *methods.Registry {
 	r := &methods.Registry{}
 	methods.RegisterIn(r, "M", "test method", testParams{Alpha: 1},
-		func(ctx context.Context, p *methods.Problem, prm testParams) (*methods.Result, error) { return nil, nil })
+		func(ctx context.Context, p *methods.Problem, prm testParams) (*methods.Result, error) {
+			return nil, nil
+		})
 	return r
 }
 
