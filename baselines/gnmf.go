@@ -228,29 +228,12 @@ func factorKLGraph(ctx context.Context, Xt, U, V *mat.Dense, g *graph.CSR, cfg k
 		cfg.Eps = 1e-10
 	}
 	s := newKLGraphState(Xt, U, V, g, cfg)
-	f := s.objective()
-	obj = append(obj, f)
-	for it := 1; it <= cfg.MaxIter; it++ {
-		if err := methods.CheckContext(ctx, it); err != nil {
-			return obj, it - 1, false, err
-		}
+	return methods.Iterate(ctx, s.objective(), cfg.MaxIter, cfg.Tol, progress, func(it int) (float64, error) {
 		if err := s.step(); err != nil {
-			return obj, it - 1, false, fmt.Errorf("iteration %d: %w", it, err)
+			return 0, fmt.Errorf("iteration %d: %w", it, err)
 		}
-		fNew := s.objective()
-		if math.IsNaN(fNew) || math.IsInf(fNew, 0) {
-			return obj, it, false, fmt.Errorf("objective became %v at iteration %d (numerical breakdown)", fNew, it)
-		}
-		obj = append(obj, fNew)
-		if progress != nil {
-			progress(it, fNew)
-		}
-		if cfg.Tol > 0 && math.Abs(f-fNew) <= cfg.Tol*math.Max(math.Abs(f), 1e-300) {
-			return obj, it, true, nil
-		}
-		f = fNew
-	}
-	return obj, cfg.MaxIter, false, nil
+		return s.objective(), nil
+	})
 }
 
 // klGraphState holds the workspaces of factorKLGraph.

@@ -190,26 +190,9 @@ func factorCP(ctx context.Context, x *tensor.Dense, A []*mat.Dense, cfg cpConfig
 	if err != nil {
 		return nil, 0, false, err
 	}
-	f := s.initialObjective()
-	obj = append(obj, f)
-	for it := 1; it <= cfg.MaxIter; it++ {
-		if err := methods.CheckContext(ctx, it); err != nil {
-			return obj, it - 1, false, err
-		}
-		fNew := s.sweep()
-		if math.IsNaN(fNew) || math.IsInf(fNew, 0) {
-			return obj, it, false, fmt.Errorf("objective became %v at iteration %d (numerical breakdown)", fNew, it)
-		}
-		obj = append(obj, fNew)
-		if progress != nil {
-			progress(it, fNew)
-		}
-		if cfg.Tol > 0 && math.Abs(f-fNew) <= cfg.Tol*math.Max(math.Abs(f), 1e-300) {
-			return obj, it, true, nil
-		}
-		f = fNew
-	}
-	return obj, cfg.MaxIter, false, nil
+	return methods.Iterate(ctx, s.initialObjective(), cfg.MaxIter, cfg.Tol, progress, func(int) (float64, error) {
+		return s.sweep(), nil
+	})
 }
 
 // cpState holds the workspaces of factorCP.

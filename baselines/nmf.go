@@ -122,36 +122,19 @@ func factorMU(ctx context.Context, Xt *mat.Dense, U, V *mat.Dense, cfg muConfig,
 	if cfg.Graph != nil && cfg.Lambda < 0 {
 		return nil, 0, false, fmt.Errorf("graph weight λ = %v must be ≥ 0", cfg.Lambda)
 	}
+	if cfg.Loss != lossFrobenius && cfg.Loss != lossKL {
+		return nil, 0, false, fmt.Errorf("unknown loss %q", cfg.Loss)
+	}
 	var s muState
 	s.init(Xt, U, V, cfg)
-	f := s.objective()
-	obj = append(obj, f)
-	for it := 1; it <= cfg.MaxIter; it++ {
-		if err := methods.CheckContext(ctx, it); err != nil {
-			return obj, it - 1, false, err
-		}
-		switch cfg.Loss {
-		case lossFrobenius:
-			s.stepFrobenius()
-		case lossKL:
+	return methods.Iterate(ctx, s.objective(), cfg.MaxIter, cfg.Tol, progress, func(int) (float64, error) {
+		if cfg.Loss == lossKL {
 			s.stepKL()
-		default:
-			return obj, it - 1, false, fmt.Errorf("unknown loss %q", cfg.Loss)
+		} else {
+			s.stepFrobenius()
 		}
-		fNew := s.objective()
-		if math.IsNaN(fNew) || math.IsInf(fNew, 0) {
-			return obj, it, false, fmt.Errorf("objective became %v at iteration %d (numerical breakdown)", fNew, it)
-		}
-		obj = append(obj, fNew)
-		if progress != nil {
-			progress(it, fNew)
-		}
-		if cfg.Tol > 0 && math.Abs(f-fNew) <= cfg.Tol*math.Max(math.Abs(f), 1e-300) {
-			return obj, it, true, nil
-		}
-		f = fNew
-	}
-	return obj, cfg.MaxIter, false, nil
+		return s.objective(), nil
+	})
 }
 
 // muState holds the workspaces of factorMU so that iterations do not allocate.
