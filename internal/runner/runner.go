@@ -133,6 +133,9 @@ func Execute(ctx context.Context, plan *spec.Plan, opt Options) (Summary, error)
 		go func() {
 			defer wg.Done()
 			for r := range jobs {
+				if ctx.Err() != nil {
+					continue // cancelled: start no new run, drain the queue
+				}
 				p := data[r.Dataset+"|"+strings.Join(r.Preprocess, ",")]
 				rec := execute(ctx, r, p, memo, plan.Spec, opt)
 				if ctx.Err() != nil && rec.Status == results.StatusFailed && errors.Is(rec.err, ctx.Err()) {
