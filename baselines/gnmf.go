@@ -89,12 +89,6 @@ func validateGraph(weight, metric string) error {
 	return nil
 }
 
-// sampleGraph returns the Euclidean p-nearest-neighbour graph of the
-// problem's samples (sampleGraphMetric with metric "euclidean").
-func sampleGraph(ctx context.Context, p *methods.Problem, neighbors int, weight string, t float64) (*graph.CSR, error) {
-	return sampleGraphMetric(ctx, p, neighbors, weight, "euclidean", t)
-}
-
 // sampleGraphMetric is methods.SampleGraph: the graph shared by every
 // graph-regularized method.
 func sampleGraphMetric(ctx context.Context, p *methods.Problem, neighbors int, weight, metric string, t float64) (*graph.CSR, error) {

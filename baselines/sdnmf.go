@@ -27,6 +27,7 @@ type SDNMFParams struct {
 	Neighbors   int     `yaml:"p" doc:"nearest neighbours per sample in the kNN graph (paper: 5, constructW's default)"`
 	Weight      string  `yaml:"weight" doc:"kNN edge weights: binary (SDNMF demo: WeightMode 'Binary'), heat or cosine"`
 	HeatT       float64 `yaml:"t" doc:"heat-kernel width t; 0 = mean pairwise distance (constructW's default)"`
+	Metric      string  `yaml:"metric" doc:"neighbour ranking: cosine (as GNMF, GNCP, GWNTF: one graph for every graph method) or euclidean"`
 	CostPower   float64 `yaml:"cost_power" doc:"ground cost between pixels |Δrow|^q + |Δcol|^q divided by its maximum (SDNMF.m 'deg': q = 1, Manhattan)"`
 	MaxIter     int     `yaml:"max_iter" doc:"outer iterations; SDNMF.m runs exactly maxIter = 100"`
 	ScalingIter int     `yaml:"scaling_iter" doc:"scaling (Sinkhorn) iterations per outer iteration, restarted from μ = 1/d (SDNMF.m: 15)"`
@@ -54,6 +55,8 @@ func (p *SDNMFParams) Validate() error {
 		return fmt.Errorf("alpha = %v: must be finite and ≥ 0", p.Alpha)
 	case p.Neighbors < 1:
 		return fmt.Errorf("p = %d: need at least one neighbour", p.Neighbors)
+	case validateGraph(p.Weight, p.Metric) != nil:
+		return validateGraph(p.Weight, p.Metric)
 	case !(p.HeatT >= 0) || math.IsInf(p.HeatT, 1):
 		return fmt.Errorf("t = %v: must be > 0, or 0 for the mean distance", p.HeatT)
 	case !finitePos(p.CostPower):
@@ -78,7 +81,7 @@ func (p *SDNMFParams) Validate() error {
 // defaultSDNMFParams: the GWNTF paper's setting (λ = 100, p = 5, γ = 1,
 // ε = 10 read as the graph weight α) with everything else as SDNMF.m.
 var defaultSDNMFParams = SDNMFParams{
-	Lambda: 100, Gamma: 1, Alpha: 10, Neighbors: 5, Weight: "binary", CostPower: 1,
+	Lambda: 100, Gamma: 1, Alpha: 10, Neighbors: 5, Weight: "binary", Metric: "cosine", CostPower: 1,
 	MaxIter: 100, ScalingIter: 15, Floor: 1e-6, Update: sdnmfReference, Eps: 1e-10,
 }
 
@@ -102,7 +105,7 @@ func fitSDNMF(ctx context.Context, p *methods.Problem, prm SDNMFParams) (*method
 	}
 	var g *graph.CSR
 	if prm.Alpha > 0 {
-		if g, err = sampleGraph(ctx, p, prm.Neighbors, prm.Weight, prm.HeatT); err != nil {
+		if g, err = sampleGraphMetric(ctx, p, prm.Neighbors, prm.Weight, prm.Metric, prm.HeatT); err != nil {
 			return nil, err
 		}
 	}
