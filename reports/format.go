@@ -194,6 +194,12 @@ func WriteMarkdown(w io.Writer, t Table) error {
 			fmt.Fprintf(&b, "- %s\n", mdEscape(e))
 		}
 	}
+	if len(t.Notes) > 0 {
+		b.WriteString("\nNotes:\n")
+		for _, e := range t.Notes {
+			fmt.Fprintf(&b, "- %s\n", mdEscape(e))
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

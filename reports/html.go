@@ -29,6 +29,7 @@ type htmlTable struct {
 	TestHeads []string
 	TestRows  [][]htmlCell
 	Errors    []string
+	Notes     []string
 }
 
 type htmlFigure struct {
@@ -107,7 +108,7 @@ func WriteHTML(w io.Writer, rep *Report, figs []Figure, notes []string) error {
 }
 
 func newHTMLTable(t Table) htmlTable {
-	ht := htmlTable{ID: "table-" + tableFile(t), Title: t.Title, Legend: legend(t), Errors: t.Errors, Span: 1}
+	ht := htmlTable{ID: "table-" + tableFile(t), Title: t.Title, Legend: legend(t), Errors: t.Errors, Notes: t.Notes, Span: 1}
 	paper := hasPaper(t)
 	for _, c := range t.Columns {
 		ht.Heads = append(ht.Heads, heading(c.Name, c.Field))
@@ -222,6 +223,7 @@ figcaption { font-size: 0.85em; color: #444; max-width: 1100px; }
 <p class="legend">Two-sided Wilcoxon signed-rank test of the differences {{.TestRef}} − method over the repetitions both have (exact null distribution below 50 pairs without ties, normal approximation otherwise).</p>
 {{end}}
 {{if .Errors}}<p><strong>Failures:</strong></p><ul>{{range .Errors}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{if .Notes}}<p><strong>Notes:</strong></p><ul>{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{end}}
 {{range .Figures}}
 <figure id="{{.ID}}" class="{{.Kind}}">

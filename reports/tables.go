@@ -95,6 +95,9 @@ type Table struct {
 	Reference string
 	Source    string   // citation of the published values, if any
 	Errors    []string // distinct failure messages, "label: error"
+	// Notes lists runs left out of the table, e.g. older runs of a label
+	// superseded by a later run of the same repetition.
+	Notes []string
 	// Sweep is the swept (Base, Param) for a sweep table; nil otherwise.
 	Sweep *SweepPoint
 }
@@ -166,6 +169,7 @@ func summarise(runs []results.Run, refs []results.Reference, order map[string]in
 		ref[[3]string{r.Dataset, r.Method, r.Metric}] = r.Value
 		sources[r.Dataset] = r.Source
 	}
+	runs, superseded := latestPerRep(runs)
 	byDS := map[string]map[string]*Row{}
 	for _, r := range runs { // ordered by dataset, label, rep
 		rows := byDS[r.Dataset]
@@ -226,6 +230,7 @@ func summarise(runs []results.Run, refs []results.Reference, order map[string]in
 		}
 		sortRows(main.Rows, order)
 		collectErrors(&main)
+		main.Notes = supersededNotes(ds, superseded)
 		markBest(&main)
 		if len(main.Rows) > 0 {
 			tables = append(tables, main)
@@ -269,6 +274,50 @@ func collectErrors(t *Table) {
 			t.Errors = append(t.Errors, r.Label+": "+e)
 		}
 	}
+}
+
+// latestPerRep keeps, for every (dataset, label, repetition), only the run
+// that finished last: a label whose parameters (or code) changed between two
+// invocations must not average old and new configurations. It returns the
+// kept runs, in their original order, and the number left out per
+// (dataset, label).
+func latestPerRep(runs []results.Run) ([]results.Run, map[[2]string]int) {
+	type key struct {
+		ds, label string
+		rep       int
+	}
+	latest := map[key]int{}
+	for i, r := range runs {
+		k := key{r.Dataset, r.Label, r.Rep}
+		if j, ok := latest[k]; !ok || r.Provenance.Finished.After(runs[j].Provenance.Finished) {
+			latest[k] = i
+		}
+	}
+	if len(latest) == len(runs) {
+		return runs, nil
+	}
+	kept := make([]results.Run, 0, len(latest))
+	left := map[[2]string]int{}
+	for i, r := range runs {
+		if latest[key{r.Dataset, r.Label, r.Rep}] == i {
+			kept = append(kept, r)
+		} else {
+			left[[2]string{r.Dataset, r.Label}]++
+		}
+	}
+	return kept, left
+}
+
+// supersededNotes describes the runs latestPerRep left out of dataset ds.
+func supersededNotes(ds string, left map[[2]string]int) []string {
+	var notes []string
+	for k, n := range left {
+		if k[0] == ds {
+			notes = append(notes, fmt.Sprintf("%s: %d older run(s) of the same repetitions, with another configuration, are superseded by later runs and not counted", k[1], n))
+		}
+	}
+	slices.Sort(notes)
+	return notes
 }
 
 // sortRows orders rows by their recorded spec position, unknown labels last

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"nmfbench/metrics"
+	"nmfbench/results"
 )
 
 func buildTest(t *testing.T, opt Options) *Report {
@@ -223,5 +225,44 @@ func TestBuildEmptyStoreFails(t *testing.T) {
 	empty := newEmptyStore(t)
 	if _, err := Build(context.Background(), empty, Options{}); err == nil || !strings.Contains(err.Error(), "holds no runs") {
 		t.Errorf("empty store: err = %v, want a 'holds no runs' error", err)
+	}
+}
+
+// TestSupersededRuns: when a label was re-run with another configuration,
+// only the latest run of each repetition counts, and the table says so.
+func TestSupersededRuns(t *testing.T) {
+	ctx := context.Background()
+	st, err := results.Open(filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	save := func(hash string, rep int, acc float64, finished time.Time) {
+		r := &results.Run{ConfigHash: hash, SpecName: "s", SpecHash: "h", Dataset: "D", Method: "M", Label: "M",
+			Params: "{}", Rep: rep, Status: results.StatusOK, Metrics: map[string]float64{"acc": acc},
+			Objective: math.NaN(), Provenance: results.Provenance{Started: finished, Finished: finished}}
+		if err := st.Save(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save("old0", 0, 0.1, base)
+	save("old1", 1, 0.1, base)
+	save("new0", 0, 0.5, base.Add(time.Hour))
+	save("new1", 1, 0.7, base.Add(time.Hour))
+	rep, err := Build(ctx, st, Options{Columns: metrics.Mapping{{Name: "ACC", Field: "acc"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := rep.Tables[0]
+	if len(tab.Rows) != 1 || tab.Rows[0].OK != 2 || math.Abs(tab.Rows[0].Cells[0].Mean-0.6) > 1e-12 {
+		t.Fatalf("rows %+v: want one row of the 2 newest runs, mean 0.6", tab.Rows)
+	}
+	if len(tab.Notes) != 1 || !strings.Contains(tab.Notes[0], "M: 2 older run(s)") {
+		t.Fatalf("notes %q", tab.Notes)
+	}
+	var b strings.Builder
+	if err := WriteMarkdown(&b, tab); err != nil || !strings.Contains(b.String(), "Notes:") {
+		t.Fatalf("markdown lacks the note: %v\n%s", err, b.String())
 	}
 }
