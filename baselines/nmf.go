@@ -151,7 +151,6 @@ type muState struct {
 	WV         *mat.Dense
 	deg        []float64
 	Yt         *mat.Dense // n×d reconstruction VUᵀ (KL)
-	ones       []float64
 	colU, colV []float64
 	klFresh    bool // Yt holds VUᵀ for the current U, V
 	frobFresh  bool // XtU, UtU, VtV hold XᵀU, UᵀU, VᵀV for the current U, V

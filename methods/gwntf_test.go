@@ -90,12 +90,6 @@ func gwKL(p, q []float64) float64 {
 	return s
 }
 
-// gwDataTerm returns D_KL(Ψ ‖ A⁽ⁿ⁾A⁽⁻ⁿ⁾ᵀ) for the solver's current factors.
-func gwDataTerm(s *gwntfSolver, n int, target *mat.Dense) float64 {
-	xh := s.reconstruct(n)
-	return gwKL(target.RawMatrix().Data, xh.RawMatrix().Data)
-}
-
 // gwRandomTarget returns a random positive Iₙ × I₋ₙ target Ψ with some zeros.
 func gwRandomTarget(s *gwntfSolver, n int, rng *rand.Rand) *mat.Dense {
 	m := mat.NewDense(s.dims[n], s.size/s.dims[n], nil)

@@ -84,15 +84,6 @@ func runsText(r Row) string {
 	return s
 }
 
-// cellText is "mean ± std" with its marker, e.g. "57.92 ± 1.03 †".
-func cellText(c Cell, field, missing string) string {
-	s := num(c.Mean, field, missing) + " ± " + num(c.Std, field, missing)
-	if m := c.Marker(); m != "" {
-		s += " " + m
-	}
-	return s
-}
-
 // mdEscape protects the characters that break a Markdown table cell.
 func mdEscape(s string) string {
 	return strings.NewReplacer("|", `\|`, "*", `\*`, "_", `\_`).Replace(s)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -67,7 +68,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		// identical results whatever the worker count.
 		blasbackend.SetThreads(1)
 	}
-	if err := os.MkdirAll(dirOf(*db), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(*db), 0o755); err != nil {
 		return fmt.Errorf("create database directory: %w", err)
 	}
 	store, err := results.Open(*db)
@@ -138,13 +139,6 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-func dirOf(path string) string {
-	if i := strings.LastIndex(path, "/"); i > 0 {
-		return path[:i]
-	}
-	return "."
 }
 
 func isTerminal(w io.Writer) bool {
