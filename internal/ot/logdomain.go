@@ -100,37 +100,7 @@ func logUpdate(dst, a, lk *mat.Dense, phi, floor float64, name string) error {
 // once no finite entry of F or G moved by more than tol (an absolute change of
 // the log, i.e. a relative change of the scaling) during a round.
 func (s *LogScaling) Iterate(ctx context.Context, maxIter int, tol float64) (int, bool, error) {
-	if tol > 0 && s.prev == nil {
-		r1, n := s.F.Dims()
-		r2, _ := s.G.Dims()
-		s.prev = make([]float64, max(r1, r2)*n)
-	}
-	for it := 1; it <= maxIter; it++ {
-		if err := ctx.Err(); err != nil {
-			return it - 1, false, fmt.Errorf("ot: scaling stopped after %d iterations: %w", it-1, err)
-		}
-		var df, dg float64
-		if tol > 0 {
-			copy(s.prev, s.F.RawMatrix().Data)
-		}
-		if err := s.UpdateF(); err != nil {
-			return it, false, fmt.Errorf("iteration %d: %w", it, err)
-		}
-		if tol > 0 {
-			df = maxAbsChange(s.F.RawMatrix().Data, s.prev)
-			copy(s.prev, s.G.RawMatrix().Data)
-		}
-		if err := s.UpdateG(); err != nil {
-			return it, false, fmt.Errorf("iteration %d: %w", it, err)
-		}
-		if tol > 0 {
-			dg = maxAbsChange(s.G.RawMatrix().Data, s.prev)
-			if max(df, dg) <= tol {
-				return it, true, nil
-			}
-		}
-	}
-	return maxIter, false, nil
+	return alternate(ctx, maxIter, tol, &s.prev, s.F, s.G, s.UpdateF, s.UpdateG, maxAbsChange)
 }
 
 func maxAbsChange(x, old []float64) float64 {

@@ -203,32 +203,41 @@ func parallel(n, workers int, f func(lo, hi int) int) int {
 // to its new value during a round (tol = 0 runs all rounds). It returns the
 // number of rounds done and whether the tolerance was met.
 func (s *Scaling) Iterate(ctx context.Context, maxIter int, tol float64) (int, bool, error) {
-	if tol > 0 && s.prev == nil {
-		r1, n := s.U.Dims()
-		r2, _ := s.V.Dims()
-		s.prev = make([]float64, max(r1, r2)*n)
+	return alternate(ctx, maxIter, tol, &s.prev, s.U, s.V, s.UpdateU, s.UpdateV, maxRelChange)
+}
+
+// alternate runs up to maxIter rounds of updA then updB, checking ctx before
+// each round, and with tol > 0 stops once change(new, old) of both a (after
+// updA) and b (after updB) is at most tol. *prev is the saved-copy
+// workspace, allocated on first use. It serves Scaling and LogScaling.
+func alternate(ctx context.Context, maxIter int, tol float64, prev *[]float64, a, b *mat.Dense,
+	updA, updB func() error, change func(x, old []float64) float64) (int, bool, error) {
+	if tol > 0 && *prev == nil {
+		r1, n := a.Dims()
+		r2, _ := b.Dims()
+		*prev = make([]float64, max(r1, r2)*n)
 	}
 	for it := 1; it <= maxIter; it++ {
 		if err := ctx.Err(); err != nil {
 			return it - 1, false, fmt.Errorf("ot: scaling stopped after %d iterations: %w", it-1, err)
 		}
-		var du, dv float64
+		var da, db float64
 		if tol > 0 {
-			copy(s.prev, s.U.RawMatrix().Data)
+			copy(*prev, a.RawMatrix().Data)
 		}
-		if err := s.UpdateU(); err != nil {
+		if err := updA(); err != nil {
 			return it, false, fmt.Errorf("iteration %d: %w", it, err)
 		}
 		if tol > 0 {
-			du = maxRelChange(s.U.RawMatrix().Data, s.prev)
-			copy(s.prev, s.V.RawMatrix().Data)
+			da = change(a.RawMatrix().Data, *prev)
+			copy(*prev, b.RawMatrix().Data)
 		}
-		if err := s.UpdateV(); err != nil {
+		if err := updB(); err != nil {
 			return it, false, fmt.Errorf("iteration %d: %w", it, err)
 		}
 		if tol > 0 {
-			dv = maxRelChange(s.V.RawMatrix().Data, s.prev)
-			if max(du, dv) <= tol {
+			db = change(b.RawMatrix().Data, *prev)
+			if max(da, db) <= tol {
 				return it, true, nil
 			}
 		}
