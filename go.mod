@@ -4,6 +4,7 @@ go 1.26
 
 require (
 	github.com/mattn/go-sqlite3 v1.14.53
+	golang.org/x/sys v0.43.0
 	gonum.org/v1/gonum v0.17.0
 	gonum.org/v1/netlib v0.0.0-20230729102104-8b8060e7531f
 	gonum.org/v1/plot v0.17.0

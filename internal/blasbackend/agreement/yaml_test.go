@@ -1,4 +1,4 @@
-package blasbackend_test
+package agreement_test
 
 import (
 	"testing"
