@@ -1,10 +1,13 @@
-//go:build cgo
+//go:build cgo && amd64
 
 // Elementwise exp, log and fractional-power kernels for package vmath.
 //
-// Every function is compiled three times (target_clones): for x86-64-v4
-// (AVX-512), x86-64-v3 (AVX2 + FMA) and the baseline; the dynamic loader picks
-// the best clone for the running CPU, so the binary runs everywhere. The loops
+// The elementwise kernels here (vmath_pow_avx2, vmath_divpow_avx2,
+// vmath_exp_avx2, vmath_log_avx2) are the "avx2" dispatch path: compiled for
+// AVX2 + FMA only (target attribute) and chosen from Go when the CPU has them
+// (vmath_cpu in kernel_avx512.c). The axis products and DotLog are compiled
+// three times (target_clones: x86-64-v4, x86-64-v3 and the baseline); the
+// dynamic loader picks the clone, and all clones give the same bits. The loops
 // are written so that gcc vectorizes them: no table lookups, no branches (only
 // selects), integer work limited to shifts and masks on the bit patterns.
 //
@@ -33,6 +36,7 @@
 #pragma GCC optimize("no-trapping-math", "no-math-errno")
 
 #define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define AVX2 __attribute__((target("avx2,fma")))
 
 static inline uint64_t bits(double x) {
 	uint64_t u;
@@ -147,7 +151,7 @@ static inline double powgen(double x, double y) {
 	return r;
 }
 
-CLONES void vmath_pow(double *dst, const double *x, long n, double y) {
+AVX2 void vmath_pow_avx2(double *dst, const double *x, long n, double y) {
 	if (y > 0.0) {
 		for (long i = 0; i < n; i++) {
 			dst[i] = powpos(x[i], y);
@@ -159,7 +163,7 @@ CLONES void vmath_pow(double *dst, const double *x, long n, double y) {
 	}
 }
 
-CLONES long vmath_divpow(double *dst, const double *a, const double *b, long n, double y, double floor) {
+AVX2 long vmath_divpow_avx2(double *dst, const double *a, const double *b, long n, double y, double floor) {
 	long bad = 0;
 	for (long i = 0; i < n; i++) {
 		double ai = a[i];
@@ -173,7 +177,7 @@ CLONES long vmath_divpow(double *dst, const double *a, const double *b, long n, 
 	return bad;
 }
 
-CLONES void vmath_exp(double *dst, const double *x, long n) {
+AVX2 void vmath_exp_avx2(double *dst, const double *x, long n) {
 	for (long i = 0; i < n; i++) {
 		double xi = x[i];
 		double r = expdd(xi != xi ? 0.0 : xi, 0.0);
@@ -181,7 +185,7 @@ CLONES void vmath_exp(double *dst, const double *x, long n) {
 	}
 }
 
-CLONES void vmath_log(double *dst, const double *x, long n) {
+AVX2 void vmath_log_avx2(double *dst, const double *x, long n) {
 	for (long i = 0; i < n; i++) {
 		double xi = x[i];
 		double lo;

@@ -1,10 +1,12 @@
-//go:build !cgo
+//go:build !cgo || !amd64
 
 package vmath
 
 // Native reports whether the C kernels are in use (cgo build) rather than the
 // pure-Go fallback.
 const Native = false
+
+func supportedPath() int { return pathPortable }
 
 func powImpl(dst, x []float64, y float64)                  { powGo(dst, x, y) }
 func divPowImpl(dst, a, b []float64, y, floor float64) int { return divPowGo(dst, a, b, y, floor) }

@@ -1,6 +1,7 @@
 package vmath
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -71,7 +72,9 @@ func refExp(x float64) float64 {
 	return math.Exp(x)
 }
 
-func TestPowMatchesMathPow(t *testing.T) {
+func TestPowMatchesMathPow(t *testing.T) { forPaths(t, testPowMatchesMathPow) }
+
+func testPowMatchesMathPow(t *testing.T) {
 	x := testInputs(20000)
 	exps := []float64{0.5, 0.99, 100.0 / 101, 1000.0 / 1001, 10.0 / 11, 1.0 / 3, 0.3, 1e-3, 1.5, 2.5, 7, 100, -0.5, -1.7, -100.0 / 101}
 	dst := make([]float64, len(x))
@@ -109,7 +112,9 @@ func TestPowMatchesMathPow(t *testing.T) {
 // with x and y the exact binary values below), where math.Pow itself is off
 // by up to 3e-14. The error bound grows with |y| because log x is carried to
 // about 5e-17 absolute.
-func TestPowHighPrecision(t *testing.T) {
+func TestPowHighPrecision(t *testing.T) { forPaths(t, testPowHighPrecision) }
+
+func testPowHighPrecision(t *testing.T) {
 	for _, c := range []struct{ x, y, want float64 }{
 		{5e-324, 0.99, 8.44852254388531590542e-321},
 		{1e-300, 0.5, 1.00000000000000000630e-150},
@@ -136,7 +141,9 @@ func TestPowHighPrecision(t *testing.T) {
 	}
 }
 
-func TestPowSpecialExponents(t *testing.T) {
+func TestPowSpecialExponents(t *testing.T) { forPaths(t, testPowSpecialExponents) }
+
+func testPowSpecialExponents(t *testing.T) {
 	x := []float64{0, 1, 3, math.Inf(1), math.NaN()}
 	for _, y := range []float64{0, 1, math.Inf(1), math.Inf(-1), math.NaN()} {
 		dst := make([]float64, len(x))
@@ -150,7 +157,9 @@ func TestPowSpecialExponents(t *testing.T) {
 	}
 }
 
-func TestExpLogMatchMath(t *testing.T) {
+func TestExpLogMatchMath(t *testing.T) { forPaths(t, testExpLogMatchMath) }
+
+func testExpLogMatchMath(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	var xe []float64
 	for i := 0; i < 20000; i++ {
@@ -202,7 +211,9 @@ func TestExpLogMatchMath(t *testing.T) {
 	t.Logf("Log: worst relative error %.2g", worst)
 }
 
-func TestDivPow(t *testing.T) {
+func TestDivPow(t *testing.T) { forPaths(t, testDivPow) }
+
+func testDivPow(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	const n = 5000
 	a, b := make([]float64, n), make([]float64, n)
@@ -249,46 +260,148 @@ func TestDivPow(t *testing.T) {
 	}
 }
 
-// TestNativeMatchesGo checks that the C kernels and the pure-Go fallback agree
-// bit for bit, so results do not depend on how the binary was built.
-func TestNativeMatchesGo(t *testing.T) {
-	if !Native {
-		t.Skip("built without cgo: only the Go kernels exist")
+// forPaths runs f as a subtest on every dispatch path this CPU and build
+// support.
+func forPaths(t *testing.T, f func(*testing.T)) {
+	for _, p := range Paths() {
+		t.Run(p, func(t *testing.T) {
+			restore, _ := setPath(p)
+			defer restore()
+			f(t)
+		})
 	}
-	x := testInputs(20000)
-	b := make([]float64, len(x))
+}
+
+// pathInputs returns x values over the whole range and a permutation of
+// them as second operand.
+func pathInputs() (x, b []float64) {
+	x = testInputs(20000)
+	b = make([]float64, len(x))
 	for i := range b {
 		b[i] = x[(i*7919)%len(x)]
 	}
-	c, g := make([]float64, len(x)), make([]float64, len(x))
-	same := func(name string) {
-		t.Helper()
-		for i := range c {
-			if math.Float64bits(c[i]) != math.Float64bits(g[i]) && !(math.IsNaN(c[i]) && math.IsNaN(g[i])) {
-				t.Fatalf("%s: element %d (x = %g): C %.17g (%#x), Go %.17g (%#x)", name, i, x[i], c[i], math.Float64bits(c[i]), g[i], math.Float64bits(g[i]))
-			}
-		}
-	}
-	for _, y := range []float64{0.5, 100.0 / 101, 3.7, -0.8} {
-		powImpl(c, x, y)
-		powGo(g, x, y)
-		same("Pow")
-	}
-	nc := divPowImpl(c, x, b, 0.99, 1e-9)
-	ng := divPowGo(g, x, b, 0.99, 1e-9)
-	same("DivPow")
-	if nc != ng {
-		t.Fatalf("DivPow bad counts differ: C %d, Go %d", nc, ng)
-	}
-	expImpl(c, b)
-	expGo(g, b)
-	same("Exp")
-	logImpl(c, x)
-	logGo(g, x)
-	same("Log")
+	return x, b
 }
 
-func TestInPlace(t *testing.T) {
+// TestPathsAgree compares every path with the portable one: the avx2 path
+// must agree bit for bit, the avx512 path (a different algorithm) to within
+// 5e-16 relative (two ulps: each is within about one ulp of the exact value,
+// see TestHighPrecisionReference; more for Pow with |y| > 4), with the same
+// special values and the same count of
+// non-finite DivPow results.
+func TestPathsAgree(t *testing.T) {
+	x, b := pathInputs()
+	type run struct {
+		name string
+		f    func(dst []float64) int
+	}
+	runs := []run{
+		{"Exp", func(d []float64) int { Exp(d, b); return 0 }},
+		{"Log", func(d []float64) int { Log(d, x); return 0 }},
+		{"DivPow", func(d []float64) int { return DivPow(d, x, b, 0.99, 1e-9) }},
+		{"DivPowNoFloor", func(d []float64) int { return DivPow(d, x, b, 100.0/101, 0) }},
+	}
+	tol := []float64{5e-16, 5e-16, 5e-16, 5e-16}
+	for _, y := range []float64{0.5, 100.0 / 101, 3.7, -0.8, 1e-3, 250} {
+		runs = append(runs, run{fmt.Sprintf("Pow(y=%g)", y), func(d []float64) int { Pow(d, x, y); return 0 }})
+		// The portable log is kept to about 6e-17 absolute, which the
+		// exponent multiplies (see TestHighPrecisionReference).
+		tol = append(tol, 5e-16*math.Max(1, math.Abs(y)/4))
+	}
+	want := make([][]float64, len(runs))
+	wantBad := make([]int, len(runs))
+	restore, _ := setPath("portable")
+	for i, r := range runs {
+		want[i] = make([]float64, len(x))
+		wantBad[i] = r.f(want[i])
+	}
+	restore()
+	for _, p := range Paths()[1:] {
+		restore, _ := setPath(p)
+		for i, r := range runs {
+			got := make([]float64, len(x))
+			if bad := r.f(got); bad != wantBad[i] {
+				t.Errorf("%s %s: %d non-finite results, portable %d", p, r.name, bad, wantBad[i])
+			}
+			worst := 0.0
+			for j := range got {
+				g, w := got[j], want[i][j]
+				if p == "avx2" {
+					if math.Float64bits(g) != math.Float64bits(w) && !(math.IsNaN(g) && math.IsNaN(w)) {
+						t.Fatalf("%s %s: element %d: %.17g (%#x), portable %.17g (%#x)", p, r.name, j, g, math.Float64bits(g), w, math.Float64bits(w))
+					}
+					continue
+				}
+				if same, special := sameSpecial(g, w); special {
+					if !same && !(w == 0 && g <= math.SmallestNonzeroFloat64) {
+						t.Fatalf("%s %s: element %d: %g, portable %g", p, r.name, j, g, w)
+					}
+					continue
+				}
+				e := relErr(g, w)
+				worst = math.Max(worst, e)
+				if e > tol[i] {
+					t.Fatalf("%s %s: element %d: %.17g, portable %.17g (relative %.3g > %.2g)", p, r.name, j, g, w, e, tol[i])
+				}
+			}
+			t.Logf("%s %-14s largest relative difference from portable %.2g", p, r.name, worst)
+		}
+		restore()
+	}
+}
+
+// TestTailsAndDeterminism checks that a result depends on its input only:
+// not on the slice length (vector body or masked tail), nor on the call.
+func TestTailsAndDeterminism(t *testing.T) {
+	forPaths(t, func(t *testing.T) {
+		x, b := pathInputs()
+		x, b = x[:100], b[:100]
+		full := make([]float64, len(x))
+		check := func(name string, f func(dst, x, b []float64)) {
+			t.Helper()
+			f(full, x, b)
+			for n := 0; n <= 40; n++ {
+				for _, off := range []int{0, 3, 17} {
+					got := make([]float64, n)
+					f(got, x[off:off+n], b[off:off+n])
+					for i := range got {
+						if math.Float64bits(got[i]) != math.Float64bits(full[off+i]) && !(math.IsNaN(got[i]) && math.IsNaN(full[off+i])) {
+							t.Fatalf("%s: n=%d off=%d element %d: %v, in the full slice %v", name, n, off, i, got[i], full[off+i])
+						}
+					}
+				}
+			}
+		}
+		check("Pow", func(d, x, _ []float64) { Pow(d, x, 0.7) })
+		check("PowNeg", func(d, x, _ []float64) { Pow(d, x, -1.3) })
+		check("DivPow", func(d, x, b []float64) { DivPow(d, x, b, 0.9, 1e-12) })
+		check("Exp", func(d, _, b []float64) { Exp(d, b) })
+		check("Log", func(d, x, _ []float64) { Log(d, x) })
+	})
+}
+
+func TestChoosePath(t *testing.T) {
+	if got := choosePath(""); got != best {
+		t.Errorf("choosePath(\"\") = %d, want the best path %d", got, best)
+	}
+	if got := choosePath("portable"); got != pathPortable {
+		t.Errorf("choosePath(portable) = %d", got)
+	}
+	if got := choosePath("avx512"); got != best {
+		t.Errorf("choosePath(avx512) = %d, want %d (capped by support)", got, best)
+	}
+	if got := choosePath("bogus"); got != best {
+		t.Errorf("choosePath(bogus) = %d, want %d", got, best)
+	}
+	if Path() != pathNames[active] || len(Paths()) != best+1 {
+		t.Errorf("Path() = %q, Paths() = %v", Path(), Paths())
+	}
+	t.Logf("active path %s, supported %v", Path(), Paths())
+}
+
+func TestInPlace(t *testing.T) { forPaths(t, testInPlace) }
+
+func testInPlace(t *testing.T) {
 	x := testInputs(100)
 	want := make([]float64, len(x))
 	Pow(want, x, 0.7)
@@ -310,15 +423,19 @@ func TestLengthMismatchPanics(t *testing.T) {
 	Pow(make([]float64, 2), make([]float64, 3), 0.5)
 }
 
-// Benchmarks: ns per element for n = 4096 values in (0, 1], the regime of the
-// scaling vectors. The reference points are math.Pow (≈ 40 ns) and
-// exp(φ·log x) with the math package (≈ 20 ns).
+// Benchmarks: ns per element for values in (0, 1], the regime of the
+// scaling vectors, on the active path with n = 4096 (BenchmarkPow, …), and
+// per path and size in BenchmarkKernels: n = 4096 (in L1/L2) and n = 1<<20
+// (8 MiB per slice, out of cache). The reference points are
+// math.Pow (≈ 40 ns) and exp(φ·log x) with the math package (≈ 20 ns).
 
 const benchN = 4096
 
-func benchData() ([]float64, []float64) {
+func benchData() ([]float64, []float64) { return benchDataN(benchN) }
+
+func benchDataN(n int) ([]float64, []float64) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	x, b := make([]float64, benchN), make([]float64, benchN)
+	x, b := make([]float64, n), make([]float64, n)
 	for i := range x {
 		x[i] = math.Exp(-50 * rng.Float64())
 		b[i] = math.Exp(-50 * rng.Float64())
@@ -326,8 +443,39 @@ func benchData() ([]float64, []float64) {
 	return x, b
 }
 
-func perElem(b *testing.B) {
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchN, "ns/elem")
+func perElem(b *testing.B) { perElemN(b, benchN) }
+
+func perElemN(b *testing.B, n int) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/elem")
+}
+
+// BenchmarkKernels runs Pow, DivPow, Exp and Log on every supported path,
+// in and out of cache: go test -bench Kernels ./internal/ot/vmath/.
+func BenchmarkKernels(b *testing.B) {
+	for _, n := range []int{4096, 1 << 20} {
+		x, y := benchDataN(n)
+		dst := make([]float64, n)
+		for _, k := range []struct {
+			name string
+			f    func()
+		}{
+			{"Pow", func() { Pow(dst, x, 100.0/101) }},
+			{"DivPow", func() { DivPow(dst, x, y, 100.0/101, 1e-6) }},
+			{"Exp", func() { Exp(dst, x) }},
+			{"Log", func() { Log(dst, x) }},
+		} {
+			for _, p := range Paths() {
+				b.Run(fmt.Sprintf("%s/%s/n=%d", k.name, p, n), func(b *testing.B) {
+					restore, _ := setPath(p)
+					defer restore()
+					for b.Loop() {
+						k.f()
+					}
+					perElemN(b, n)
+				})
+			}
+		}
+	}
 }
 
 func BenchmarkPow(b *testing.B) {
@@ -406,7 +554,9 @@ func BenchmarkMathExpLog(b *testing.B) {
 	perElem(b)
 }
 
-func TestDotLog(t *testing.T) {
+func TestDotLog(t *testing.T) { forPaths(t, testDotLog) }
+
+func testDotLog(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	for _, n := range []int{0, 1, 3, 4, 257, 1000} {
 		w, x, y := make([]float64, n), make([]float64, n), make([]float64, n)
@@ -437,7 +587,7 @@ func TestDotLog(t *testing.T) {
 			if math.Abs(got-c.want) > 1e-13*math.Max(scale, 1) {
 				t.Errorf("n=%d: DotLog = %.17g, want %.17g", n, got, c.want)
 			}
-			if Native && n > 0 {
+			if n > 0 {
 				if g := dotLogGo(w, x, c.y); math.Float64bits(g) != math.Float64bits(got) {
 					t.Errorf("n=%d: C %.17g and Go %.17g differ", n, got, g)
 				}

@@ -1,0 +1,282 @@
+//go:build cgo && amd64
+
+// AVX-512 kernels of package vmath: Pow, DivPow, Exp and Log eight lanes at a
+// time, written with intrinsics and compiled for AVX-512F + AVX-512DQ only
+// (target attribute); vmath_cpu tells Go whether the running CPU has them.
+//
+// These kernels use a different (table-driven) algorithm from kernel.c and
+// generic.go, chosen for fewer operations per element, so their results are
+// not bit-identical to the portable path; they are deterministic (no
+// reassociation, no dependence on the position of an element in the slice:
+// the tail is computed by the same vector code under a mask) and accurate to
+// about one ulp (see doc.go). -std=c11 turns off contraction: every fused
+// multiply-add is an explicit _mm512_f*madd_pd.
+//
+// log x, x = 2^k·m, m in [0.75, 1.5) (vgetmantpd / vgetexppd, subnormals
+// included):
+//   j = round(16m) in 12..24, c_j the centre of its bin (1 for j = 16),
+//   invc = 1/c_j rounded, logc = −log(invc) as logc_hi + logc_lo with logc_hi
+//   a multiple of 2^-33 (so that k·LN2HI + logc_hi is exact),
+//   r = m·invc − 1, |r| ≤ 1/26 (r = m − 1 exactly when j = 16),
+//   log x = (k·LN2HI + logc_hi) + r  +  [k·LN2LO + logc_lo + r²·Q(r)],
+//   Q the Taylor polynomial of (log1p(r) − r)/r² to degree 9 (terms to r¹¹,
+//   truncation below 2^-60), the first sum split exactly (Fast2Sum).
+//   The tables are 16 doubles, looked up with vpermt2pd on j mod 16.
+// exp t = 2^(n/16)·e^r, n = round(16t/ln2), r = t − n·ln2/16 (Cody–Waite),
+//   |r| ≤ ln2/32, e^r − 1 its Taylor polynomial to degree 7 (truncation
+//   below 2^-59), 2^(i/16) = T_i·(1 + TL_i) from a 16-entry table,
+//   2^floor(n/16) applied with vscalefpd (exact overflow to +Inf and gradual
+//   underflow to subnormals and 0, one rounding).
+
+#include <immintrin.h>
+#include <stdint.h>
+
+#include "kernel.h"
+
+#define AVX512 __attribute__((target("avx512f,avx512dq")))
+#define INLINE static inline __attribute__((always_inline)) AVX512
+
+static const double SHIFT = 0x1.8p52;
+static const double LN2HI = 0x1.62e42feep-1;
+static const double LN2LO = 0x1.a39ef35793c76p-33;
+
+// Slot j mod 16 for j = round(16m), m in [0.75, 1.5); slots 9–11 are unused.
+// Generated with mpmath at 300 bits (logc = −log(invc) of the double invc).
+static const double LOG_INVC[16] = {0x1.0000000000000p+0, 0x1.e1e1e1e1e1e1ep-1, 0x1.c71c71c71c71cp-1, 0x1.af286bca1af28p-1, 0x1.999999999999ap-1, 0x1.8618618618618p-1, 0x1.745d1745d1746p-1, 0x1.642c8590b2164p-1, 0x1.58ed2308158edp-1, 0x1.0000000000000p+0, 0x1.0000000000000p+0, 0x1.0000000000000p+0, 0x1.4e5e0a72f0539p+0, 0x1.3b13b13b13b14p+0, 0x1.2492492492492p+0, 0x1.1111111111111p+0};
+static const double LOG_LOGC_HI[16] = {0x0.0p+0, 0x1.f0a30c0000000p-5, 0x1.e27076e000000p-4, 0x1.5ff3070c00000p-3, 0x1.c8ff7c7800000p-3, 0x1.1675caba00000p-2, 0x1.4618bc2200000p-2, 0x1.739d7f6c00000p-2, 0x1.947941c200000p-2, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, -0x1.1178e82200000p-2, -0x1.a93ed3c800000p-3, -0x1.1178e82400000p-3, -0x1.08598b5800000p-4};
+static const double LOG_LOGC_LO[16] = {0x0.0p+0, 0x1.162a8617cc971p-37, 0x1.57974f4f54400p-35, -0x1.86c2a378c1df6p-35, 0x1.a9a1fac25d81fp-35, 0x1.74c1e07398fabp-35, -0x1.d09f017a42642p-37, -0x1.0bfe38c76ceb0p-36, 0x1.16fb224cdd148p-38, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, -0x1.f91e9b8ce2d08p-36, -0x1.5b3cade57d4efp-36, 0x1.81b8621cc74bep-35, -0x1.e3a0588a3fd9cp-36};
+// T_i = 2^(i/16) rounded, TL_i = (2^(i/16) − T_i)/T_i rounded.
+static const double EXP_T[16] = {0x1.0000000000000p+0, 0x1.0b5586cf9890fp+0, 0x1.172b83c7d517bp+0, 0x1.2387a6e756238p+0, 0x1.306fe0a31b715p+0, 0x1.3dea64c123422p+0, 0x1.4bfdad5362a27p+0, 0x1.5ab07dd485429p+0, 0x1.6a09e667f3bcdp+0, 0x1.7a11473eb0187p+0, 0x1.8ace5422aa0dbp+0, 0x1.9c49182a3f090p+0, 0x1.ae89f995ad3adp+0, 0x1.c199bdd85529cp+0, 0x1.d5818dcfba487p+0, 0x1.ea4afa2a490dap+0};
+static const double EXP_TL[16] = {0x0.0p+0, 0x1.79aa65d837b6dp-54, -0x1.01b15eaa59348p-55, 0x1.68efde3a8a894p-54, 0x1.34d754db0abb6p-55, 0x1.59f48a72a4c6dp-55, 0x1.690cebb7aafb0p-56, 0x1.063e1e21c5409p-54, -0x1.3b3efbf5e2228p-54, -0x1.b32dcb94da51dp-56, 0x1.db72fc1f0eab4p-55, 0x1.1affc2b91ce27p-56, 0x1.c1a7792cb3387p-55, 0x1.36eae30af0cb3p-56, 0x1.4a385a63d07a7p-56, -0x1.ff7128fd391f0p-55};
+
+// The tables in registers: each 16-entry table is two zmm halves.
+typedef struct {
+	__m512d ic0, ic1, lh0, lh1, ll0, ll1, t0, t1, tl0, tl1;
+} tabs;
+
+INLINE tabs load_tabs(void) {
+	tabs t;
+	t.ic0 = _mm512_loadu_pd(LOG_INVC);
+	t.ic1 = _mm512_loadu_pd(LOG_INVC + 8);
+	t.lh0 = _mm512_loadu_pd(LOG_LOGC_HI);
+	t.lh1 = _mm512_loadu_pd(LOG_LOGC_HI + 8);
+	t.ll0 = _mm512_loadu_pd(LOG_LOGC_LO);
+	t.ll1 = _mm512_loadu_pd(LOG_LOGC_LO + 8);
+	t.t0 = _mm512_loadu_pd(EXP_T);
+	t.t1 = _mm512_loadu_pd(EXP_T + 8);
+	t.tl0 = _mm512_loadu_pd(EXP_TL);
+	t.tl1 = _mm512_loadu_pd(EXP_TL + 8);
+	return t;
+}
+
+#define C8(v) _mm512_set1_pd(v)
+#define CLASS_ZERO_PINF 0x0e // +0, −0, +Inf
+#define CLASS_NONFINITE 0x99 // QNaN, SNaN, +Inf, −Inf
+
+// log8 returns log x ≈ *hi + *lo (not normalized: |lo| < 2^-10·|hi| or so)
+// and *e = getexp(x) (−Inf for 0, +Inf for +Inf). Negative x and NaN give NaN
+// in hi and lo; 0 and +Inf give unspecified values (callers select).
+INLINE void log8(__m512d x, const tabs *T, __m512d *hi, __m512d *lo, __m512d *e) {
+	__m512d m = _mm512_getmant_pd(x, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_nan);
+	__m512d ex = _mm512_getexp_pd(x);
+	__m512d k = _mm512_sub_pd(ex, _mm512_getexp_pd(m)); // m < 1: exponent + 1
+	__m512i j = _mm512_castpd_si512(_mm512_fmadd_pd(m, C8(16.0), C8(SHIFT)));
+	__m512d invc = _mm512_permutex2var_pd(T->ic0, j, T->ic1);
+	__m512d lch = _mm512_permutex2var_pd(T->lh0, j, T->lh1);
+	__m512d lcl = _mm512_permutex2var_pd(T->ll0, j, T->ll1);
+	__m512d r = _mm512_fmsub_pd(m, invc, C8(1.0));
+	__m512d t1 = _mm512_fmadd_pd(k, C8(LN2HI), lch); // exact
+	__m512d t2 = _mm512_add_pd(t1, r);
+	__m512d l1 = _mm512_fmadd_pd(k, C8(LN2LO), lcl);
+	__m512d l2 = _mm512_add_pd(_mm512_sub_pd(t1, t2), r); // |t1| ≥ |r| or t1 = 0
+	__m512d r2 = _mm512_mul_pd(r, r);
+	__m512d r4 = _mm512_mul_pd(r2, r2);
+	__m512d r8 = _mm512_mul_pd(r4, r4);
+	// Q(r) = −1/2 + r/3 − r²/4 + … + r⁹/11, by Estrin's scheme.
+	__m512d p01 = _mm512_fmadd_pd(r, C8(0x1.5555555555555p-2), C8(-0.5));
+	__m512d p23 = _mm512_fmadd_pd(r, C8(0x1.999999999999ap-3), C8(-0.25));
+	__m512d p45 = _mm512_fmadd_pd(r, C8(0x1.2492492492492p-3), C8(-0x1.5555555555555p-3));
+	__m512d p67 = _mm512_fmadd_pd(r, C8(0x1.c71c71c71c71cp-4), C8(-0.125));
+	__m512d p89 = _mm512_fmadd_pd(r, C8(0x1.745d1745d1746p-4), C8(-0x1.999999999999ap-4));
+	__m512d q0 = _mm512_fmadd_pd(r2, p23, p01);
+	__m512d q1 = _mm512_fmadd_pd(r2, p67, p45);
+	__m512d q = _mm512_fmadd_pd(r4, q1, q0);
+	q = _mm512_fmadd_pd(r8, p89, q);
+	*hi = t2;
+	*lo = _mm512_fmadd_pd(r2, q, _mm512_add_pd(l1, l2));
+	*e = ex;
+}
+
+// exp8 returns exp(hi + lo) for |lo| ≤ 2^-20 (lo = 0 for Exp); NaN hi gives
+// NaN, large |hi| +Inf or 0.
+INLINE __m512d exp8(__m512d hi, __m512d lo, const tabs *T) {
+	// min/max return their second operand when one is NaN: NaN passes.
+	hi = _mm512_max_pd(C8(-1400.0), _mm512_min_pd(C8(1400.0), hi));
+	__m512d kd = _mm512_fmadd_pd(hi, C8(0x1.71547652b82fep+4), C8(SHIFT)); // 16/ln2
+	__m512i ki = _mm512_castpd_si512(kd);
+	kd = _mm512_sub_pd(kd, C8(SHIFT));
+	__m512d r = _mm512_fnmadd_pd(kd, C8(LN2HI / 16), hi); // kd·LN2HI/16 exact
+	r = _mm512_fnmadd_pd(kd, C8(LN2LO / 16), r);
+	r = _mm512_add_pd(r, lo);
+	__m512d th = _mm512_permutex2var_pd(T->t0, ki, T->t1);
+	__m512d tl = _mm512_permutex2var_pd(T->tl0, ki, T->tl1);
+	// e^r − 1 = r + r²·(1/2 + r/6 + … + r⁵/7!), by Estrin's scheme.
+	__m512d r2 = _mm512_mul_pd(r, r);
+	__m512d e01 = _mm512_fmadd_pd(r, C8(0x1.5555555555555p-3), C8(0.5));
+	__m512d e23 = _mm512_fmadd_pd(r, C8(0x1.1111111111111p-7), C8(0x1.5555555555555p-5));
+	__m512d e45 = _mm512_fmadd_pd(r, C8(0x1.a01a01a01a01ap-13), C8(0x1.6c16c16c16c17p-10));
+	__m512d t = _mm512_fmadd_pd(r2, e45, e23);
+	t = _mm512_fmadd_pd(r2, t, e01);
+	__m512d q = _mm512_fmadd_pd(r2, t, r);
+	__m512d p = _mm512_fmadd_pd(th, _mm512_add_pd(q, tl), th);
+	return _mm512_scalef_pd(p, _mm512_mul_pd(kd, C8(0.0625))); // p·2^floor(kd/16)
+}
+
+// powprep8 returns y·log x as yh + yl for finite y ≠ 0, with the special
+// cases folded in so that exp8(yh, yl) is x^y: for x = 0 and x = +Inf, yh is
+// y·getexp(x) = ±Inf (exp8 gives 0 or +Inf); negative x and NaN give NaN.
+INLINE void powprep8(__m512d x, __m512d y, const tabs *T, __m512d *yh, __m512d *yl) {
+	__m512d hi, lo, e;
+	log8(x, T, &hi, &lo, &e);
+	__m512d h = _mm512_add_pd(hi, lo); // Fast2Sum: |hi| > |lo|
+	__m512d l = _mm512_add_pd(_mm512_sub_pd(hi, h), lo);
+	__m512d ph = _mm512_mul_pd(y, h);
+	__m512d pl = _mm512_fmadd_pd(y, l, _mm512_fmsub_pd(y, h, ph));
+	// |pl| ≤ 2^-52·|ph| + tiny: above 2^-20 only where |ph| > 1400 and the
+	// result is 0 or +Inf anyway; the clamp keeps r small there.
+	pl = _mm512_max_pd(C8(-0x1p-20), _mm512_min_pd(C8(0x1p-20), pl));
+	__mmask8 sp = _mm512_fpclass_pd_mask(x, CLASS_ZERO_PINF);
+	*yh = _mm512_mask_mul_pd(ph, sp, y, e);
+	*yl = _mm512_mask_mov_pd(pl, sp, _mm512_setzero_pd());
+}
+
+// The two-pass loops: powprep8 over a block into yh/yl on the stack, then
+// exp8 over the block. The work per element is the same as exp8(powprep8(x))
+// (so the masked tail, done in one pass, gives the same bits), but each pass
+// has a dependency chain half as long, which lets the out-of-order core
+// overlap more vectors.
+#define BLK 256
+
+int vmath_cpu(void) {
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) {
+		return 2;
+	}
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+		return 1;
+	}
+	return 0;
+}
+
+static inline __mmask8 tailmask(long n) { return (__mmask8)((1u << n) - 1); }
+
+AVX512 void vmath_pow_avx512(double *dst, const double *x, long n, double y) {
+	tabs T = load_tabs();
+	__m512d yv = _mm512_set1_pd(y);
+	double bh[BLK], bl[BLK];
+	long i = 0;
+	for (; i + 8 <= n; i += BLK) {
+		long m = n - i < BLK ? (n - i) & ~7L : BLK;
+		for (long t = 0; t < m; t += 8) {
+			__m512d h, l;
+			powprep8(_mm512_loadu_pd(x + i + t), yv, &T, &h, &l);
+			_mm512_storeu_pd(bh + t, h);
+			_mm512_storeu_pd(bl + t, l);
+		}
+		for (long t = 0; t < m; t += 8) {
+			_mm512_storeu_pd(dst + i + t, exp8(_mm512_loadu_pd(bh + t), _mm512_loadu_pd(bl + t), &T));
+		}
+		if (m < BLK) {
+			i += m;
+			break;
+		}
+	}
+	if (i < n) {
+		__mmask8 k = tailmask(n - i);
+		__m512d h, l;
+		powprep8(_mm512_maskz_loadu_pd(k, x + i), yv, &T, &h, &l);
+		_mm512_mask_storeu_pd(dst + i, k, exp8(h, l, &T));
+	}
+}
+
+// divprep8 is powprep8 of a / max(b, floor), with yh = −Inf where a = 0.
+INLINE void divprep8(__m512d a, __m512d b, __m512d y, __m512d floor, const tabs *T, __m512d *yh, __m512d *yl) {
+	b = _mm512_max_pd(floor, b); // NaN b stays NaN
+	powprep8(_mm512_div_pd(a, b), y, T, yh, yl);
+	__mmask8 z = _mm512_cmp_pd_mask(a, _mm512_setzero_pd(), _CMP_EQ_OQ);
+	*yh = _mm512_mask_mov_pd(*yh, z, C8(-__builtin_inf()));
+	*yl = _mm512_mask_mov_pd(*yl, z, _mm512_setzero_pd());
+}
+
+AVX512 long vmath_divpow_avx512(double *dst, const double *a, const double *b, long n, double y, double floor) {
+	tabs T = load_tabs();
+	__m512d yv = _mm512_set1_pd(y), fv = _mm512_set1_pd(floor);
+	double bh[BLK], bl[BLK];
+	long bad = 0, i = 0;
+	for (; i + 8 <= n; i += BLK) {
+		long m = n - i < BLK ? (n - i) & ~7L : BLK;
+		for (long t = 0; t < m; t += 8) {
+			__m512d h, l;
+			divprep8(_mm512_loadu_pd(a + i + t), _mm512_loadu_pd(b + i + t), yv, fv, &T, &h, &l);
+			_mm512_storeu_pd(bh + t, h);
+			_mm512_storeu_pd(bl + t, l);
+		}
+		for (long t = 0; t < m; t += 8) {
+			__m512d r = exp8(_mm512_loadu_pd(bh + t), _mm512_loadu_pd(bl + t), &T);
+			_mm512_storeu_pd(dst + i + t, r);
+			bad += __builtin_popcount(_mm512_fpclass_pd_mask(r, CLASS_NONFINITE));
+		}
+		if (m < BLK) {
+			i += m;
+			break;
+		}
+	}
+	if (i < n) {
+		__mmask8 k = tailmask(n - i);
+		__m512d h, l;
+		divprep8(_mm512_maskz_loadu_pd(k, a + i), _mm512_maskz_loadu_pd(k, b + i), yv, fv, &T, &h, &l);
+		__m512d r = exp8(h, l, &T);
+		_mm512_mask_storeu_pd(dst + i, k, r);
+		bad += __builtin_popcount(_mm512_mask_fpclass_pd_mask(k, r, CLASS_NONFINITE));
+	}
+	return bad;
+}
+
+INLINE __m512d expv8(__m512d x, const tabs *T) { return exp8(x, _mm512_setzero_pd(), T); }
+
+AVX512 void vmath_exp_avx512(double *dst, const double *x, long n) {
+	tabs T = load_tabs();
+	long i = 0;
+	for (; i + 16 <= n; i += 16) {
+		__m512d r0 = expv8(_mm512_loadu_pd(x + i), &T);
+		__m512d r1 = expv8(_mm512_loadu_pd(x + i + 8), &T);
+		_mm512_storeu_pd(dst + i, r0);
+		_mm512_storeu_pd(dst + i + 8, r1);
+	}
+	for (; i < n; i += 8) {
+		__mmask8 k = n - i >= 8 ? (__mmask8)0xff : tailmask(n - i);
+		_mm512_mask_storeu_pd(dst + i, k, expv8(_mm512_maskz_loadu_pd(k, x + i), &T));
+	}
+}
+
+INLINE __m512d logv8(__m512d x, const tabs *T) {
+	__m512d hi, lo, e;
+	log8(x, T, &hi, &lo, &e);
+	// getexp gives the results for 0 (−Inf) and +Inf.
+	return _mm512_mask_mov_pd(_mm512_add_pd(hi, lo), _mm512_fpclass_pd_mask(x, CLASS_ZERO_PINF), e);
+}
+
+AVX512 void vmath_log_avx512(double *dst, const double *x, long n) {
+	tabs T = load_tabs();
+	long i = 0;
+	for (; i + 16 <= n; i += 16) {
+		__m512d r0 = logv8(_mm512_loadu_pd(x + i), &T);
+		__m512d r1 = logv8(_mm512_loadu_pd(x + i + 8), &T);
+		_mm512_storeu_pd(dst + i, r0);
+		_mm512_storeu_pd(dst + i + 8, r1);
+	}
+	for (; i < n; i += 8) {
+		__mmask8 k = n - i >= 8 ? (__mmask8)0xff : tailmask(n - i);
+		_mm512_mask_storeu_pd(dst + i, k, logv8(_mm512_maskz_loadu_pd(k, x + i), &T));
+	}
+}
