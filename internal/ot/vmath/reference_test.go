@@ -22,7 +22,7 @@ func TestHighPrecisionReference(t *testing.T) {
 	}
 	defer f.Close()
 	type ref struct {
-		kind           string
+		kind         string
 		x, y, hi, lo float64
 	}
 	var refs []ref
