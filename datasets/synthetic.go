@@ -11,6 +11,8 @@ import (
 	"strconv"
 
 	"gonum.org/v1/gonum/mat"
+
+	"nmfbench/internal/tensor"
 )
 
 // Synthetic data kinds.
@@ -329,7 +331,9 @@ func PlantedCP(cfg SyntheticConfig) (*Dataset, *CPFactors, error) {
 		}
 	}
 	X := mat.NewDense(n, H*W, nil)
-	X.Mul(A3, khatriRao(A2, A1).T())
+	var kr mat.Dense
+	tensor.KhatriRao(&kr, A2, A1)
+	X.Mul(A3, kr.T())
 	if cfg.Noise > 0 {
 		raw := X.RawMatrix()
 		for i := range n {
@@ -341,20 +345,4 @@ func PlantedCP(cfg SyntheticConfig) (*Dataset, *CPFactors, error) {
 	}
 	d := &Dataset{Name: cfg.Name, X: X, Labels: labels, Classes: K, Height: H, Width: W}
 	return d, &CPFactors{A1: A1, A2: A2, A3: A3, Owner: owner}, nil
-}
-
-// khatriRao returns the column-wise Kronecker product B ⊙ C, of size
-// (I·J) × R for B I × R and C J × R: row i*J + j of column q is B[i,q]·C[j,q].
-func khatriRao(B, C *mat.Dense) *mat.Dense {
-	I, R := B.Dims()
-	J, _ := C.Dims()
-	out := mat.NewDense(I*J, R, nil)
-	for i := range I {
-		for j := range J {
-			for q := range R {
-				out.Set(i*J+j, q, B.At(i, q)*C.At(j, q))
-			}
-		}
-	}
-	return out
 }

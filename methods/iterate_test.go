@@ -13,43 +13,50 @@ func TestIterate(t *testing.T) {
 		return func(it int) (float64, error) { return vals[it-1], nil }
 	}
 	cases := []struct {
-		name      string
-		maxIter   int
-		tol       float64
-		step      func(int) (float64, error)
-		wantObj   []float64
-		wantIters int
-		wantConv  bool
-		wantErr   string
+		name       string
+		maxIter    int
+		tol        float64
+		step       func(int) (float64, error)
+		wantObj    []float64
+		wantIters  int
+		wantStatus Status
+		wantErr    string
 	}{
-		{"runs max_iter", 3, 0, seq(8, 4, 2), []float64{10, 8, 4, 2}, 3, false, ""},
-		{"stops at tol", 5, 0.1, seq(5, 4.8, 1, 1), []float64{10, 5, 4.8}, 2, true, ""},
-		{"NaN fails", 3, 0, seq(5, math.NaN()), []float64{10, 5}, 2, false, "numerical breakdown"},
-		{"step error", 3, 0, func(int) (float64, error) { return 0, errors.New("bad") }, []float64{10}, 0, false, "bad"},
+		{"runs max_iter", 3, 0, seq(8, 4, 2), []float64{10, 8, 4, 2}, 3, IterationLimit, ""},
+		{"stops at tol", 5, 0.1, seq(5, 4.8, 1, 1), []float64{10, 5, 4.8}, 2, Converged, ""},
+		{"NaN fails", 3, 0, seq(5, math.NaN()), []float64{10, 5}, 1, IterationLimit, "numerical breakdown"},
+		{"step error", 3, 0, func(int) (float64, error) { return 0, errors.New("bad") }, []float64{10}, 0, IterationLimit, "bad"},
+		{"no iterations", 0, 0, seq(), []float64{10}, 0, IterationLimit, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var seen []int
-			obj, iters, conv, err := Iterate(context.Background(), 10, tc.maxIter, tc.tol, func(it int, _ float64) { seen = append(seen, it) }, tc.step)
+			var res Result
+			err := Iterate(context.Background(), &res, 10, Loop{MaxIter: tc.maxIter, Converger: RelativeDecrease{tc.tol},
+				Progress: func(it int, _ float64) { seen = append(seen, it) }}, tc.step)
 			if (err != nil) != (tc.wantErr != "") || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
 				t.Fatalf("err = %v, want %q", err, tc.wantErr)
 			}
-			if iters != tc.wantIters || conv != tc.wantConv || len(obj) != len(tc.wantObj) {
-				t.Fatalf("iters %d conv %v obj %v; want %d %v %v", iters, conv, obj, tc.wantIters, tc.wantConv, tc.wantObj)
+			if res.Iterations != tc.wantIters || res.Status != tc.wantStatus || len(res.Objective) != len(tc.wantObj) {
+				t.Fatalf("iters %d status %v obj %v; want %d %v %v", res.Iterations, res.Status, res.Objective, tc.wantIters, tc.wantStatus, tc.wantObj)
 			}
-			for i := range obj {
-				if obj[i] != tc.wantObj[i] {
-					t.Fatalf("obj %v, want %v", obj, tc.wantObj)
+			for i := range res.Objective {
+				if res.Objective[i] != tc.wantObj[i] {
+					t.Fatalf("obj %v, want %v", res.Objective, tc.wantObj)
 				}
 			}
-			if tc.wantErr == "" && len(seen) != iters {
-				t.Fatalf("progress called %d times for %d iterations", len(seen), iters)
+			if err := res.CheckTrace(); err != nil {
+				t.Fatalf("trace convention: %v", err)
+			}
+			if tc.wantErr == "" && len(seen) != res.Iterations {
+				t.Fatalf("progress called %d times for %d iterations", len(seen), res.Iterations)
 			}
 		})
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, iters, _, err := Iterate(ctx, 1, 5, 0, nil, seq(1)); !errors.Is(err, context.Canceled) || iters != 0 {
-		t.Fatalf("cancelled: iters %d err %v", iters, err)
+	var res Result
+	if err := Iterate(ctx, &res, 1, Loop{MaxIter: 5}, seq(1)); !errors.Is(err, context.Canceled) || res.Iterations != 0 {
+		t.Fatalf("cancelled: iters %d err %v", res.Iterations, err)
 	}
 }

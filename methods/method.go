@@ -1,18 +1,26 @@
 // Package methods defines the contract every factorization or clustering
-// method of nmfbench satisfies, and the registry that maps a method's name in
-// a YAML spec to its implementation.
+// method of nmfbench satisfies, the registry that maps a method's name in a
+// YAML spec to its implementation, and the outer-iteration driver shared by
+// the iterative methods.
 //
-// A method is one file: a parameter struct (yaml tags name the spec keys, doc
-// tags document them, its zero-filled defaults come from the value given to
-// Register) and a fit function returning the sample embedding that the runner
-// clusters with k-means. Registration happens in the file's init function.
+// It is the contract only: the methods themselves live in one package each
+// (nmfbench/baselines/nmf, nmfbench/methods/gwntf, …), which register
+// themselves from init; nmfbench/methods/all imports every one of them.
+//
+// A method is a parameter struct — exported fields with `yaml:"name"` and
+// `doc:"…"` tags, defaults given to Register, checked by its Validate
+// method — and a fit function that returns the sample embedding the runner
+// clusters with k-means, together with the objective trace under one
+// convention (see Result). Enumerated options are typed (they implement
+// encoding.TextUnmarshaler) so that they are parsed once, when the spec is
+// validated. A method never touches storage: it receives a Problem and
+// returns a Result.
 package methods
 
 import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -41,74 +49,51 @@ type Problem struct {
 }
 
 // Result is what a fitted method returns.
+//
+// Trace convention: Objective[0] is the objective of the initial factors and
+// Objective[t] the objective after iteration t, so len(Objective) is
+// Iterations+1; Seconds[t] is the time since the fit started at which
+// Objective[t] was known (Seconds[0] is the set-up time). Both are empty for
+// methods without an objective. Iterate follows this convention.
 type Result struct {
 	// Embedding is n × r, one row per sample; the runner clusters its rows
 	// with k-means.
 	Embedding *mat.Dense
-	// Objective holds the objective value after each iteration (may be empty
-	// for methods without one).
+	// Objective is the objective trace (see the trace convention).
 	Objective []float64
+	// Seconds holds the timestamps of Objective, same length.
+	Seconds []float64
 	// Iterations is the number of outer iterations performed.
 	Iterations int
-	// Converged reports whether the stopping tolerance was reached before the
-	// iteration limit.
-	Converged bool
+	// Status says why the iterations stopped.
+	Status Status
 	// Factors holds learned factors worth keeping for plots, by name (e.g.
 	// "U" for a d × r basis, "A1", "A2" for the pixel-mode factors of a CP
 	// model). It may be nil.
 	Factors map[string]*mat.Dense
 }
 
-// Memo is a concurrency-safe cache of derived data, computed once per key.
-type Memo struct {
-	mu sync.Mutex
-	m  map[string]*memoCell
-}
+// Converged reports whether the stopping rule, not the iteration limit,
+// ended the iterations.
+func (r *Result) Converged() bool { return r.Status == Converged }
 
-type memoCell struct {
-	once sync.Once
-	v    any
-	err  error
-}
-
-// Get returns the value cached under key, computing it with compute on first
-// use. Concurrent callers for the same key wait for one computation. A failed
-// computation is returned to the callers that waited for it but not kept:
-// the next call computes again (a cancelled run must not poison the cache).
-func (m *Memo) Get(key string, compute func() (any, error)) (any, error) {
-	if m == nil {
-		return compute()
+// CheckTrace reports whether r follows the trace convention.
+func (r *Result) CheckTrace() error {
+	if len(r.Objective) == 0 && len(r.Seconds) == 0 {
+		return nil
 	}
-	m.mu.Lock()
-	if m.m == nil {
-		m.m = make(map[string]*memoCell)
+	if len(r.Seconds) != len(r.Objective) {
+		return fmt.Errorf("trace has %d objective values but %d timestamps", len(r.Objective), len(r.Seconds))
 	}
-	c, ok := m.m[key]
-	if !ok {
-		c = &memoCell{}
-		m.m[key] = c
+	if len(r.Objective) != r.Iterations+1 {
+		return fmt.Errorf("trace has %d objective values for %d iterations; want iterations+1 (entry 0 is the initial objective)", len(r.Objective), r.Iterations)
 	}
-	m.mu.Unlock()
-	c.once.Do(func() { c.v, c.err = compute() })
-	if c.err != nil {
-		m.mu.Lock()
-		if m.m[key] == c {
-			delete(m.m, key)
+	for i := 1; i < len(r.Seconds); i++ {
+		if r.Seconds[i] < r.Seconds[i-1] {
+			return fmt.Errorf("trace timestamps decrease at entry %d", i)
 		}
-		m.mu.Unlock()
 	}
-	return c.v, c.err
-}
-
-// Cached is the typed form of Memo.Get for data derived from p.Data: the key
-// is prefixed with p.DataKey.
-func Cached[T any](p *Problem, key string, compute func() (T, error)) (T, error) {
-	v, err := p.Memo.Get(p.DataKey+"|"+key, func() (any, error) { return compute() })
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return v.(T), nil
+	return nil
 }
 
 // Rank returns r when positive, otherwise the problem's cluster count K.

@@ -2,6 +2,7 @@ package methods
 
 import (
 	"context"
+	"encoding"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -13,22 +14,28 @@ import (
 
 // Param documents one parameter of a registered method.
 type Param struct {
-	Name    string // key in the YAML spec
-	Type    string // Go type, e.g. "float64"
-	Default any    // value used when the spec omits the key
-	Doc     string // one-line description, from the field's doc tag
+	Name    string   // key in the YAML spec
+	Type    string   // Go type, e.g. "float64"
+	Choices []string // allowed values of an enumerated option (nil otherwise)
+	Symbol  string   // the paper's symbol, from the field's symbol tag (may be empty)
+	Default any      // value used when the spec omits the key
+	Doc     string   // one-line description, from the field's doc tag
 }
 
 // Info describes a registered method.
 type Info struct {
 	Name    string
 	Summary string
+	Version int
 	Params  []Param
+	Renamed map[string]string // old parameter name → current name
 }
 
 // Configured is a method with its parameters resolved.
 type Configured struct {
 	Name string
+	// Version is the method's result version (see Definition.Version).
+	Version int
 	// Params holds every parameter, defaults included, as JSON-compatible
 	// values keyed by spec name. It identifies the configuration.
 	Params map[string]any
@@ -50,6 +57,28 @@ func (c *Configured) ParamsJSON() string {
 // Validator is implemented by parameter structs that check their own values.
 type Validator interface{ Validate() error }
 
+// Chooser is implemented by enumerated option types (which also implement
+// encoding.TextUnmarshaler): it lists the allowed values for documentation.
+type Chooser interface{ Choices() []string }
+
+// Definition describes a method to Register.
+type Definition[P any] struct {
+	// Name is the method's name in specs, e.g. "GNMF".
+	Name string
+	// Summary is a one-line description for `runexp methods`.
+	Summary string
+	// Version enters every configuration hash of the method: bump it when a
+	// change of the code changes results, so that stored runs are redone.
+	Version int
+	// Defaults holds every parameter's default value.
+	Defaults P
+	// Renamed maps parameter names of earlier releases to the current ones;
+	// a spec that uses an old name gets an error naming the new one.
+	Renamed map[string]string
+	// Fit fits the method with the spec's values decoded over Defaults.
+	Fit func(ctx context.Context, p *Problem, params P) (*Result, error)
+}
+
 type entry struct {
 	info  Info
 	build func(node *yaml.Node) (*Configured, error)
@@ -58,46 +87,72 @@ type entry struct {
 // Registry maps method names to implementations.
 type Registry struct{ m map[string]entry }
 
-// Default is the registry that method files register into from init.
+// Default is the registry that method packages register into from init.
 var Default = &Registry{}
 
 // Register adds a method to the Default registry. P is the method's parameter
-// struct: exported fields with `yaml:"name"` and `doc:"..."` tags; defaults
-// holds their default values. fit is called with the spec's values decoded
-// over the defaults. Register panics on a duplicate name or a malformed P,
+// struct: exported fields with `yaml:"name"`, `doc:"..."` and optionally
+// `symbol:"λ"` tags. Register panics on a duplicate name or a malformed P,
 // which are programming errors caught by any test that imports the method.
-func Register[P any](name, summary string, defaults P, fit func(ctx context.Context, p *Problem, params P) (*Result, error)) {
-	RegisterIn(Default, name, summary, defaults, fit)
-}
+func Register[P any](d Definition[P]) { RegisterIn(Default, d) }
 
 // RegisterIn is Register for an explicit registry (tests use their own).
-func RegisterIn[P any](r *Registry, name, summary string, defaults P, fit func(ctx context.Context, p *Problem, params P) (*Result, error)) {
+func RegisterIn[P any](r *Registry, d Definition[P]) {
 	if r.m == nil {
 		r.m = make(map[string]entry)
 	}
+	name := d.Name
 	if _, dup := r.m[name]; dup {
 		panic("methods: duplicate registration of " + name)
 	}
-	fields := paramFields(reflect.TypeOf(defaults))
-	info := Info{Name: name, Summary: summary}
-	dv := reflect.ValueOf(defaults)
+	if d.Fit == nil {
+		panic("methods: " + name + " has no Fit function")
+	}
+	fields := paramFields(reflect.TypeOf(d.Defaults))
+	info := Info{Name: name, Summary: d.Summary, Version: d.Version, Renamed: d.Renamed}
+	dv := reflect.ValueOf(d.Defaults)
+	known := map[string]bool{}
 	for _, f := range fields {
-		info.Params = append(info.Params, Param{Name: f.key, Type: f.typ.String(), Default: dv.Field(f.index).Interface(), Doc: f.doc})
+		known[f.key] = true
+		p := Param{Name: f.key, Type: f.typ.String(), Symbol: f.symbol, Default: jsonValue(dv.Field(f.index).Interface()), Doc: f.doc}
+		if c, ok := reflect.New(f.typ).Interface().(Chooser); ok {
+			p.Choices = c.Choices()
+		}
+		info.Params = append(info.Params, p)
+	}
+	for old, cur := range d.Renamed {
+		if !known[cur] {
+			panic(fmt.Sprintf("methods: %s renames %q to unknown parameter %q", name, old, cur))
+		}
 	}
 	build := func(node *yaml.Node) (*Configured, error) {
-		params := defaults
+		params := d.Defaults
 		if node != nil && node.Kind != 0 {
 			if node.Kind != yaml.MappingNode {
 				return nil, fmt.Errorf("line %d: parameters of %s must be a mapping", node.Line, name)
 			}
-			known := map[string]bool{}
-			for _, f := range fields {
-				known[f.key] = true
-			}
+			seen := map[string]bool{}
 			for i := 0; i+1 < len(node.Content); i += 2 {
 				k := node.Content[i]
+				if cur, ok := d.Renamed[k.Value]; ok {
+					return nil, fmt.Errorf("line %d: %s parameter %q is now called %q", k.Line, name, k.Value, cur)
+				}
 				if !known[k.Value] {
 					return nil, fmt.Errorf("line %d: %s has no parameter %q (it has: %s)", k.Line, name, k.Value, strings.Join(sortedKeys(known), ", "))
+				}
+				if seen[k.Value] {
+					return nil, fmt.Errorf("line %d: %s parameter %q is given twice", k.Line, name, k.Value)
+				}
+				seen[k.Value] = true
+			}
+			for i := 0; i+1 < len(node.Content); i += 2 {
+				k, v := node.Content[i], node.Content[i+1]
+				f := fields[fieldIndex(fields, k.Value)]
+				if err := checkScalar(v, f.typ); err != nil {
+					return nil, fmt.Errorf("line %d: %s parameter %s: %w", v.Line, name, k.Value, err)
+				}
+				if err := v.Decode(reflect.New(f.typ).Interface()); err != nil {
+					return nil, fmt.Errorf("line %d: %s parameter %s: %w", v.Line, name, k.Value, err)
 				}
 			}
 			if err := node.Decode(&params); err != nil {
@@ -118,11 +173,50 @@ func RegisterIn[P any](r *Registry, name, summary string, defaults P, fit func(c
 		for _, f := range fields {
 			resolved[f.key] = jsonValue(pv.Field(f.index).Interface())
 		}
-		return &Configured{Name: name, Params: resolved, fit: func(ctx context.Context, p *Problem) (*Result, error) {
-			return fit(ctx, p, params)
+		return &Configured{Name: name, Version: d.Version, Params: resolved, fit: func(ctx context.Context, p *Problem) (*Result, error) {
+			return d.Fit(ctx, p, params)
 		}}, nil
 	}
 	r.m[name] = entry{info: info, build: build}
+}
+
+// checkScalar rejects YAML values that would be silently converted: a
+// fractional number for an integer parameter, a mapping or list for a
+// scalar one.
+func checkScalar(v *yaml.Node, t reflect.Type) error {
+	if v.Kind == yaml.AliasNode && v.Alias != nil {
+		v = v.Alias
+	}
+	if reflect.PointerTo(t).Implements(reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()) {
+		if v.Kind != yaml.ScalarNode {
+			return fmt.Errorf("want one of the listed words")
+		}
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		var f float64
+		if v.Kind != yaml.ScalarNode || v.Decode(&f) != nil {
+			return fmt.Errorf("want an integer, got %q", v.Value)
+		}
+		if v.Tag != "!!int" {
+			return fmt.Errorf("want an integer, got %q", v.Value)
+		}
+	case reflect.Float64, reflect.Bool, reflect.String:
+		if v.Kind != yaml.ScalarNode {
+			return fmt.Errorf("want a single value, not a list or mapping")
+		}
+	}
+	return nil
+}
+
+func fieldIndex(fields []paramField, key string) int {
+	for i, f := range fields {
+		if f.key == key {
+			return i
+		}
+	}
+	return -1
 }
 
 // Build resolves a method's parameters from a YAML mapping node (nil for all
@@ -133,6 +227,19 @@ func (r *Registry) Build(name string, node *yaml.Node) (*Configured, error) {
 		return nil, fmt.Errorf("unknown method %q (registered: %s)", name, strings.Join(r.Names(), ", "))
 	}
 	return e.build(node)
+}
+
+// BuildYAML is Build with the parameters given as YAML text (e.g. "{loss: kl}").
+func (r *Registry) BuildYAML(name, params string) (*Configured, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(params), &doc); err != nil {
+		return nil, fmt.Errorf("parameters of %s: %w", name, err)
+	}
+	var node *yaml.Node
+	if len(doc.Content) > 0 {
+		node = doc.Content[0]
+	}
+	return r.Build(name, node)
 }
 
 // Has reports whether name is registered.
@@ -158,10 +265,11 @@ func (r *Registry) Infos() []Info {
 }
 
 type paramField struct {
-	index int
-	key   string
-	doc   string
-	typ   reflect.Type
+	index  int
+	key    string
+	doc    string
+	symbol string
+	typ    reflect.Type
 }
 
 func paramFields(t reflect.Type) []paramField {
@@ -178,7 +286,7 @@ func paramFields(t reflect.Type) []paramField {
 		if key == "" || key == "-" {
 			panic(fmt.Sprintf("methods: field %s.%s needs a yaml tag", t.Name(), f.Name))
 		}
-		out = append(out, paramField{index: i, key: key, doc: f.Tag.Get("doc"), typ: f.Type})
+		out = append(out, paramField{index: i, key: key, doc: f.Tag.Get("doc"), symbol: f.Tag.Get("symbol"), typ: f.Type})
 	}
 	return out
 }

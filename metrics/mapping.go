@@ -7,7 +7,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Column is one report column: its heading and the Scores field (a name from
+// Column is one report column: its heading and the metric (a name from
 // FieldNames) that fills it.
 type Column struct {
 	Name  string // heading, e.g. "NMI"
@@ -61,8 +61,8 @@ func ParseMapping(spec string) (Mapping, error) {
 func newColumn(name, field string) (Column, error) {
 	name = strings.TrimSpace(name)
 	field = strings.ToLower(strings.TrimSpace(field))
-	if (&Scores{}).fieldPtr(field) == nil {
-		return Column{}, fmt.Errorf("metrics: column %q: unknown score %q (known: %s)", name, field, strings.Join(fieldNames[:], ", "))
+	if _, ok := Lookup(field); !ok {
+		return Column{}, fmt.Errorf("metrics: column %q: unknown score %q (known: %s)", name, field, strings.Join(FieldNames(), ", "))
 	}
 	return Column{Name: name, Field: field}, nil
 }
@@ -82,8 +82,8 @@ func (m Mapping) Validate() error {
 			return fmt.Errorf("metrics: column %q appears twice", c.Name)
 		}
 		seen[c.Name] = true
-		if (&Scores{}).fieldPtr(c.Field) == nil {
-			return fmt.Errorf("metrics: column %q: unknown score %q (known: %s)", c.Name, c.Field, strings.Join(fieldNames[:], ", "))
+		if _, ok := Lookup(c.Field); !ok {
+			return fmt.Errorf("metrics: column %q: unknown score %q (known: %s)", c.Name, c.Field, strings.Join(FieldNames(), ", "))
 		}
 	}
 	return nil

@@ -10,8 +10,9 @@
 // Bailey 2010) with two. The conventions for degenerate labellings follow
 // scikit-learn 1.2.1, whose values the tests reproduce to 1e-9.
 //
-// Evaluate returns all scores at once. A Mapping names the Scores fields that
-// fill a report's columns; PaperMapping is the default reading of the GWNTF
+// The metrics are one table (All): name, definition, unit and function.
+// Evaluate returns every score at once, keyed by name. A Mapping names the
+// scores that fill a report's columns; PaperMapping is the default reading of the GWNTF
 // paper's ACC, NMI, MI and Purity columns (see docs/metrics.md).
 package metrics
 
@@ -19,95 +20,128 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"nmfbench/internal/assign"
 )
 
-// Scores holds every clustering score of one predicted labelling.
-type Scores struct {
-	ACC           float64 `json:"acc"`            // clustering accuracy, best one-to-one matching
-	Purity        float64 `json:"purity"`         // Σ_j max_i n_ij / N
-	MIBits        float64 `json:"mi_bits"`        // mutual information, base 2
-	MINats        float64 `json:"mi_nats"`        // mutual information, natural log
-	NMIArithmetic float64 `json:"nmi_arithmetic"` // I / ((H(U)+H(V))/2)
-	NMIGeometric  float64 `json:"nmi_geometric"`  // I / √(H(U) H(V))
-	NMIMax        float64 `json:"nmi_max"`        // I / max(H(U), H(V))
-	NMIMin        float64 `json:"nmi_min"`        // I / min(H(U), H(V))
-	AMIArithmetic float64 `json:"ami_arithmetic"` // adjusted MI, arithmetic normalization
-	AMIMax        float64 `json:"ami_max"`        // adjusted MI, max normalization
+// Metric is one clustering score. The table of metrics (All) is the one
+// place a score is defined: evaluation, the results store (one row per run
+// and score) and the reports' units all follow it, so adding a score is one
+// entry.
+type Metric struct {
+	Name  string  // snake_case key in specs, storage and reports, e.g. "nmi_geometric"
+	Doc   string  // one-line definition
+	Unit  string  // unit of the reported value: "%" (a fraction in [0, 1] reported ×100), "bits" or "nats"
+	Scale float64 // factor from the stored value to the reported one (100 for "%")
+	value func(e *evaluation) float64
 }
 
-// fieldNames lists the snake_case names of the Scores fields in declaration
-// order; fieldPtr must agree with it.
-var fieldNames = [...]string{"acc", "purity", "mi_bits", "mi_nats", "nmi_arithmetic", "nmi_geometric", "nmi_max", "nmi_min", "ami_arithmetic", "ami_max"}
-
-func (s *Scores) fieldPtr(name string) *float64 {
-	switch name {
-	case "acc":
-		return &s.ACC
-	case "purity":
-		return &s.Purity
-	case "mi_bits":
-		return &s.MIBits
-	case "mi_nats":
-		return &s.MINats
-	case "nmi_arithmetic":
-		return &s.NMIArithmetic
-	case "nmi_geometric":
-		return &s.NMIGeometric
-	case "nmi_max":
-		return &s.NMIMax
-	case "nmi_min":
-		return &s.NMIMin
-	case "ami_arithmetic":
-		return &s.AMIArithmetic
-	case "ami_max":
-		return &s.AMIMax
-	}
-	return nil
+// evaluation holds the quantities that several scores share, computed once.
+type evaluation struct {
+	c                  *Contingency
+	mi, emi            float64
+	hTrue, hPred       float64
+	kTrue, kPred       int
+	emiDone, infoReady bool
 }
 
-// FieldNames returns the snake_case names of the Scores fields, in
-// declaration order: acc, purity, mi_bits, mi_nats, nmi_arithmetic,
-// nmi_geometric, nmi_max, nmi_min, ami_arithmetic, ami_max.
-func FieldNames() []string { return append([]string(nil), fieldNames[:]...) }
-
-// Get returns the score named by its snake_case field name (see FieldNames).
-// Names are matched case-insensitively.
-func (s Scores) Get(field string) (float64, error) {
-	p := s.fieldPtr(strings.ToLower(strings.TrimSpace(field)))
-	if p == nil {
-		return 0, fmt.Errorf("metrics: unknown score %q (known: %s)", field, strings.Join(fieldNames[:], ", "))
+func (e *evaluation) info() {
+	if !e.infoReady {
+		e.mi = e.c.MutualInfo()
+		e.hTrue, e.hPred = e.c.Entropies()
+		e.kTrue, e.kPred = len(e.c.Classes), len(e.c.Clusters)
+		e.infoReady = true
 	}
-	return *p, nil
+}
+
+func (e *evaluation) nmi(n Normalization) float64 {
+	e.info()
+	return nmi(e.mi, e.hTrue, e.hPred, e.kTrue, e.kPred, n)
+}
+
+func (e *evaluation) ami(n Normalization) float64 {
+	e.info()
+	if !e.emiDone {
+		e.emi, e.emiDone = e.c.ExpectedMutualInfo(), true
+	}
+	return ami(e.mi, e.emi, e.hTrue, e.hPred, e.kTrue, e.kPred, n)
+}
+
+// table lists every score in storage and report order.
+var table = [...]Metric{
+	{"acc", "clustering accuracy, best one-to-one matching of clusters to classes (Kuhn–Munkres)", "%", 100, func(e *evaluation) float64 { return e.c.Accuracy() }},
+	{"purity", "Σ_j max_i n_ij / N", "%", 100, func(e *evaluation) float64 { return e.c.Purity() }},
+	{"mi_bits", "mutual information I(U; V), base 2", "bits", 1, func(e *evaluation) float64 { e.info(); return e.mi / math.Ln2 }},
+	{"mi_nats", "mutual information I(U; V), natural log", "nats", 1, func(e *evaluation) float64 { e.info(); return e.mi }},
+	{"nmi_arithmetic", "I / ((H(U)+H(V))/2)", "%", 100, func(e *evaluation) float64 { return e.nmi(Arithmetic) }},
+	{"nmi_geometric", "I / √(H(U) H(V))", "%", 100, func(e *evaluation) float64 { return e.nmi(Geometric) }},
+	{"nmi_max", "I / max(H(U), H(V)) (Deng Cai's MutualInfo)", "%", 100, func(e *evaluation) float64 { return e.nmi(Max) }},
+	{"nmi_min", "I / min(H(U), H(V))", "%", 100, func(e *evaluation) float64 { return e.nmi(Min) }},
+	{"ami_arithmetic", "adjusted mutual information, arithmetic normalization (Vinh et al. 2010)", "%", 100, func(e *evaluation) float64 { return e.ami(Arithmetic) }},
+	{"ami_max", "adjusted mutual information, max normalization", "%", 100, func(e *evaluation) float64 { return e.ami(Max) }},
+}
+
+// All returns the table of metrics, in storage and report order.
+func All() []Metric { return append([]Metric(nil), table[:]...) }
+
+// Lookup returns the metric named name (case-insensitive).
+func Lookup(name string) (Metric, bool) {
+	name = strings.ToLower(strings.TrimSpace(name))
+	for _, m := range table {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return Metric{}, false
+}
+
+// FieldNames returns the metrics' names in table order: acc, purity,
+// mi_bits, mi_nats, nmi_arithmetic, nmi_geometric, nmi_max, nmi_min,
+// ami_arithmetic, ami_max.
+func FieldNames() []string {
+	out := make([]string, len(table))
+	for i, m := range table {
+		out[i] = m.Name
+	}
+	return out
+}
+
+// Scores holds the clustering scores of one predicted labelling, keyed by
+// metric name.
+type Scores map[string]float64
+
+// Get returns the score named name (case-insensitive).
+func (s Scores) Get(name string) (float64, error) {
+	m, ok := Lookup(name)
+	if !ok {
+		return 0, fmt.Errorf("metrics: unknown score %q (known: %s)", name, strings.Join(FieldNames(), ", "))
+	}
+	v, ok := s[m.Name]
+	if !ok {
+		return 0, fmt.Errorf("metrics: score %q was not computed", m.Name)
+	}
+	return v, nil
 }
 
 // Evaluate scores the predicted labelling pred against the true labelling
-// truth. It fails when the lengths differ or are zero.
+// truth with every metric of the table. It fails when the lengths differ or
+// are zero.
 func Evaluate(truth, pred []int) (Scores, error) {
 	c, err := NewContingency(truth, pred)
 	if err != nil {
-		return Scores{}, err
+		return nil, err
 	}
 	return c.Scores(), nil
 }
 
-// Scores computes every score from the contingency table.
+// Scores computes every metric of the table from the contingency table.
 func (c *Contingency) Scores() Scores {
-	mi := c.MutualInfo()
-	emi := c.ExpectedMutualInfo()
-	hTrue, hPred := c.Entropies()
-	kt, kp := len(c.Classes), len(c.Clusters)
-	return Scores{
-		ACC:           c.Accuracy(),
-		Purity:        c.Purity(),
-		MIBits:        mi / math.Ln2,
-		MINats:        mi,
-		NMIArithmetic: nmi(mi, hTrue, hPred, kt, kp, Arithmetic),
-		NMIGeometric:  nmi(mi, hTrue, hPred, kt, kp, Geometric),
-		NMIMax:        nmi(mi, hTrue, hPred, kt, kp, Max),
-		NMIMin:        nmi(mi, hTrue, hPred, kt, kp, Min),
-		AMIArithmetic: ami(mi, emi, hTrue, hPred, kt, kp, Arithmetic),
-		AMIMax:        ami(mi, emi, hTrue, hPred, kt, kp, Max),
+	e := &evaluation{c: c}
+	out := make(Scores, len(table))
+	for _, m := range table {
+		out[m.Name] = m.value(e)
 	}
+	return out
 }
 
 // Accuracy returns the clustering accuracy: the largest fraction of samples
@@ -117,7 +151,7 @@ func (c *Contingency) Scores() Scores {
 // clusters or classes stay unmatched and their samples count as errors.
 func (c *Contingency) Accuracy() float64 {
 	r, m := len(c.Classes), len(c.Clusters)
-	rowToCol := assign(r, m, func(i, j int) float64 { return -float64(c.Counts[i*m+j]) })
+	rowToCol := assign.SolveFunc(r, m, func(i, j int) float64 { return -float64(c.Counts[i*m+j]) })
 	matched := 0
 	for i, j := range rowToCol {
 		if j >= 0 {

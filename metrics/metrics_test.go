@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"gonum.org/v1/gonum/mat"
 	"gopkg.in/yaml.v3"
 )
 
@@ -98,8 +97,8 @@ func TestScikitLearnReference(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", c.Name, err)
 			}
-			if len(c.Want) != len(fieldNames) {
-				t.Errorf("%s: reference has %d scores, want %d", c.Name, len(c.Want), len(fieldNames))
+			if len(c.Want) != len(FieldNames()) {
+				t.Errorf("%s: reference has %d scores, want %d", c.Name, len(c.Want), len(FieldNames()))
 			}
 			for field, want := range c.Want {
 				got, err := s.Get(field)
@@ -115,93 +114,6 @@ func TestScikitLearnReference(t *testing.T) {
 			}
 		}
 		t.Logf("%s: %d cases, largest relative error %.2g", path, len(cases), worst)
-	}
-}
-
-// bruteAssign returns the minimal total cost over all one-to-one matchings of
-// min(r, c) rows and columns.
-func bruteAssign(cost *mat.Dense) float64 {
-	r, c := cost.Dims()
-	if r > c {
-		return bruteAssign(mat.DenseCopyOf(cost.T()))
-	}
-	best := math.Inf(1)
-	used := make([]bool, c)
-	var rec func(i int, acc float64)
-	rec = func(i int, acc float64) {
-		if i == r {
-			best = math.Min(best, acc)
-			return
-		}
-		for j := 0; j < c; j++ {
-			if !used[j] {
-				used[j] = true
-				rec(i+1, acc+cost.At(i, j))
-				used[j] = false
-			}
-		}
-	}
-	rec(0, 0)
-	return best
-}
-
-// TestAssignBruteForce compares Kuhn–Munkres with exhaustive search on random
-// square and rectangular matrices, with continuous and with heavily tied
-// integer costs, and checks the returned matching is valid.
-func TestAssignBruteForce(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 11))
-	for trial := 0; trial < 400; trial++ {
-		r, c := 1+rng.IntN(6), 1+rng.IntN(6)
-		cost := mat.NewDense(r, c, nil)
-		ints := trial%2 == 1
-		for i := 0; i < r; i++ {
-			for j := 0; j < c; j++ {
-				if ints {
-					cost.Set(i, j, float64(rng.IntN(4)-2))
-				} else {
-					cost.Set(i, j, rng.NormFloat64()*10)
-				}
-			}
-		}
-		rowToCol, total, err := Assign(cost)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(rowToCol) != r {
-			t.Fatalf("%d×%d: %d rows in assignment", r, c, len(rowToCol))
-		}
-		seen := map[int]bool{}
-		matched := 0
-		sum := 0.0
-		for i, j := range rowToCol {
-			if j < 0 {
-				continue
-			}
-			if j >= c || seen[j] {
-				t.Fatalf("%d×%d: invalid assignment %v", r, c, rowToCol)
-			}
-			seen[j] = true
-			matched++
-			sum += cost.At(i, j)
-		}
-		if matched != min(r, c) {
-			t.Fatalf("%d×%d: %d pairs matched, want %d", r, c, matched, min(r, c))
-		}
-		if math.Abs(sum-total) > 1e-12*(1+math.Abs(total)) {
-			t.Fatalf("%d×%d: reported total %v, pairs sum to %v", r, c, total, sum)
-		}
-		if want := bruteAssign(cost); math.Abs(total-want) > 1e-9*(1+math.Abs(want)) {
-			t.Fatalf("%d×%d: Kuhn–Munkres total %v, brute force %v\n%v", r, c, total, want, mat.Formatted(cost))
-		}
-	}
-}
-
-func TestAssignRejectsNonFinite(t *testing.T) {
-	for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
-		cost := mat.NewDense(2, 2, []float64{1, 2, 3, v})
-		if _, _, err := Assign(cost); err == nil || !strings.Contains(err.Error(), "(1, 1)") {
-			t.Errorf("cost %v: error %v, want one naming entry (1, 1)", v, err)
-		}
 	}
 }
 
@@ -326,7 +238,7 @@ func TestAgainstDefinitions(t *testing.T) {
 				t.Errorf("truth %v pred %v: %s = %.15g, definition gives %.15g", truth, pred, name, got, want)
 			}
 		}
-		check("acc", s.ACC, naiveACC(truth, pred))
+		check("acc", s["acc"], naiveACC(truth, pred))
 		// Purity: each predicted cluster credited with its majority class.
 		maj := map[int]map[int]int{}
 		for i := range truth {
@@ -343,9 +255,9 @@ func TestAgainstDefinitions(t *testing.T) {
 			}
 			pur += b
 		}
-		check("purity", s.Purity, float64(pur)/float64(n))
-		check("mi_nats", s.MINats, math.Max(mi, 0))
-		check("mi_bits", s.MIBits, math.Max(mi, 0)/math.Log(2))
+		check("purity", s["purity"], float64(pur)/float64(n))
+		check("mi_nats", s["mi_nats"], math.Max(mi, 0))
+		check("mi_bits", s["mi_bits"], math.Max(mi, 0)/math.Log(2))
 		check("emi", c.ExpectedMutualInfo(), emi)
 		gu, gv := c.Entropies()
 		check("h_true", gu, hu)
@@ -430,23 +342,23 @@ func TestInvariance(t *testing.T) {
 		}
 	}
 	// The min/max normalizations are symmetric too (they only use both entropies).
-	if math.Abs(base.NMIMax-swapped.NMIMax) > 1e-12 || math.Abs(base.AMIMax-swapped.AMIMax) > 1e-12 {
+	if math.Abs(base["nmi_max"]-swapped["nmi_max"]) > 1e-12 || math.Abs(base["ami_max"]-swapped["ami_max"]) > 1e-12 {
 		t.Errorf("max-normalized scores not symmetric")
 	}
 }
 
 func TestDegenerate(t *testing.T) {
-	perfect := Scores{ACC: 1, Purity: 1, NMIArithmetic: 1, NMIGeometric: 1, NMIMax: 1, NMIMin: 1, AMIArithmetic: 1, AMIMax: 1}
+	perfect := Scores{"acc": 1, "purity": 1, "nmi_arithmetic": 1, "nmi_geometric": 1, "nmi_max": 1, "nmi_min": 1, "ami_arithmetic": 1, "ami_max": 1}
 	tests := []struct {
 		name        string
 		truth, pred []int
 		want        Scores
 		skipMI      bool
 	}{
-		{"both single", []int{4, 4, 4}, []int{9, 9, 9}, Scores{ACC: 1, Purity: 1, NMIArithmetic: 1, NMIGeometric: 1, NMIMax: 1, NMIMin: 1, AMIArithmetic: 1, AMIMax: 1}, false},
-		{"one sample", []int{0}, []int{5}, Scores{ACC: 1, Purity: 1, NMIArithmetic: 1, NMIGeometric: 1, NMIMax: 1, NMIMin: 1, AMIArithmetic: 1, AMIMax: 1}, false},
-		{"pred single", []int{1, 2, 1, 2}, []int{0, 0, 0, 0}, Scores{ACC: 0.5, Purity: 0.5}, false},
-		{"truth single", []int{1, 1, 1, 1}, []int{0, 1, 2, 3}, Scores{ACC: 0.25, Purity: 1}, false},
+		{"both single", []int{4, 4, 4}, []int{9, 9, 9}, Scores{"acc": 1, "purity": 1, "nmi_arithmetic": 1, "nmi_geometric": 1, "nmi_max": 1, "nmi_min": 1, "ami_arithmetic": 1, "ami_max": 1}, false},
+		{"one sample", []int{0}, []int{5}, Scores{"acc": 1, "purity": 1, "nmi_arithmetic": 1, "nmi_geometric": 1, "nmi_max": 1, "nmi_min": 1, "ami_arithmetic": 1, "ami_max": 1}, false},
+		{"pred single", []int{1, 2, 1, 2}, []int{0, 0, 0, 0}, Scores{"acc": 0.5, "purity": 0.5}, false},
+		{"truth single", []int{1, 1, 1, 1}, []int{0, 1, 2, 3}, Scores{"acc": 0.25, "purity": 1}, false},
 		{"perfect", []int{1, 1, 2, 2, 3, 3}, []int{7, 7, -1, -1, 0, 0}, perfect, true},
 	}
 	for _, tc := range tests {
@@ -455,7 +367,7 @@ func TestDegenerate(t *testing.T) {
 			t.Fatal(err)
 		}
 		if tc.skipMI {
-			got.MIBits, got.MINats = 0, 0
+			got["mi_bits"], got["mi_nats"] = 0, 0
 		}
 		for _, f := range FieldNames() {
 			g, _ := got.Get(f)
@@ -476,33 +388,37 @@ func TestEvaluateErrors(t *testing.T) {
 	}
 }
 
-// TestFieldNames checks that FieldNames, the json tags and Get agree with the
-// struct's fields.
-func TestFieldNames(t *testing.T) {
-	typ := reflect.TypeOf(Scores{})
-	names := FieldNames()
-	if typ.NumField() != len(names) {
-		t.Fatalf("Scores has %d fields, FieldNames %d", typ.NumField(), len(names))
+// TestTable checks that the table of metrics is consistent: distinct
+// names, a unit and scale for each, every score computed by Evaluate.
+func TestTable(t *testing.T) {
+	seen := map[string]bool{}
+	got, err := Evaluate([]int{1, 1, 2, 2}, []int{1, 2, 2, 2})
+	if err != nil {
+		t.Fatal(err)
 	}
-	var s Scores
-	v := reflect.ValueOf(&s).Elem()
-	for i := 0; i < typ.NumField(); i++ {
-		v.Field(i).SetFloat(float64(i + 1))
+	for _, m := range All() {
+		if seen[m.Name] || m.Name != strings.ToLower(m.Name) {
+			t.Errorf("metric name %q repeated or not lower case", m.Name)
+		}
+		seen[m.Name] = true
+		if m.Doc == "" || m.Unit == "" || !(m.Scale > 0) {
+			t.Errorf("%s: missing doc, unit or scale", m.Name)
+		}
+		if (m.Unit == "%") != (m.Scale == 100) {
+			t.Errorf("%s: unit %q with scale %v", m.Name, m.Unit, m.Scale)
+		}
+		if _, ok := got[m.Name]; !ok {
+			t.Errorf("%s not computed by Evaluate", m.Name)
+		}
+		if l, ok := Lookup(strings.ToUpper(m.Name)); !ok || l.Name != m.Name {
+			t.Errorf("Lookup(%q) failed", m.Name)
+		}
 	}
-	for i, name := range names {
-		if tag := typ.Field(i).Tag.Get("json"); tag != name {
-			t.Errorf("field %d: json tag %q, FieldNames %q", i, tag, name)
-		}
-		got, err := s.Get(name)
-		if err != nil || got != float64(i+1) {
-			t.Errorf("Get(%q) = %v, %v; want %v", name, got, err, i+1)
-		}
-		if got, _ := s.Get(strings.ToUpper(name)); got != float64(i+1) {
-			t.Errorf("Get is case-sensitive for %q", name)
-		}
+	if len(got) != len(All()) || len(FieldNames()) != len(All()) {
+		t.Errorf("Evaluate returns %d scores, the table has %d", len(got), len(All()))
 	}
-	if _, err := s.Get("nmi"); err == nil || !strings.Contains(err.Error(), "nmi_geometric") {
-		t.Errorf("unknown field: error %v, want one listing the known names", err)
+	if _, err := got.Get("accuracy"); err == nil {
+		t.Error("unknown score accepted")
 	}
 }
 
@@ -524,7 +440,7 @@ func TestMapping(t *testing.T) {
 			t.Errorf("ParseMapping(%q) succeeded", bad)
 		}
 	}
-	s := Scores{ACC: 0.9, Purity: 0.8, NMIGeometric: 0.7, NMIMax: 0.6, NMIArithmetic: 0.5}
+	s := Scores{"acc": 0.9, "purity": 0.8, "nmi_geometric": 0.7, "nmi_max": 0.6, "nmi_arithmetic": 0.5}
 	vals, err := pm.Values(s)
 	if err != nil || !reflect.DeepEqual(vals, []float64{0.9, 0.7, 0.6, 0.8}) {
 		t.Errorf("Values = %v, %v", vals, err)

@@ -12,7 +12,6 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 
-	"nmfbench/datasets"
 	"nmfbench/results"
 )
 
@@ -220,8 +219,12 @@ func convergenceFigure(ds string, rows []Row, traces map[string][]trace, byTime 
 // basesFromStore draws the basis images of the lowest-repetition ok run of r
 // that has drawable factors; why explains a row with factors but no images.
 func basesFromStore(ctx context.Context, store *results.Store, ds string, r Row) (f *Figure, why string, err error) {
+	infos, err := store.Datasets(ctx)
+	if err != nil {
+		return nil, "", err
+	}
 	size := func(d int) (int, int) {
-		if in, err := datasets.Lookup(ds); err == nil && in.Height*in.Width == d {
+		if in, ok := infos[ds]; ok && in.Height*in.Width == d {
 			return in.Height, in.Width
 		}
 		if s := int(math.Round(math.Sqrt(float64(d)))); s*s == d {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
@@ -39,7 +40,7 @@ func testScore(label string, rep int) map[string]float64 {
 	case "GWNTF":
 		m["acc"], m["nmi_geometric"], m["nmi_max"], m["purity"] = 0.80+0.01*r, gwntfNMI, 0.86+0.001*r, 0.82-0.001*r
 	default: // GNMF sweep points: ACC grows with log λ
-		sp := parseSweep(label, `{"lambda":1}`)
+		sp := sweepPoint(labelled(label))
 		x := math.Log10(sp.X)
 		m["acc"], m["nmi_geometric"], m["nmi_max"], m["purity"] = 0.70+0.01*x+0.001*r, 0.85+0.002*x, 0.84, 0.75
 	}
@@ -121,8 +122,9 @@ func newTestStore(t testing.TB) *results.Store {
 				save(r)
 				continue
 			}
-			if sp := parseSweep(label, `{"lambda":1}`); sp != nil {
-				r.Method, r.Params = "GNMF", fmt.Sprintf(`{"lambda":%s,"p":5}`, sp.Value)
+			if l := labelled(label); l.SweepParam != "" {
+				r.Method, r.Params = "GNMF", fmt.Sprintf(`{"lambda":%s,"p":5}`, l.SweepValue)
+				r.SweepParam, r.SweepValue = l.SweepParam, l.SweepValue
 			}
 			r.Metrics = testScore(label, rep)
 			if label != "Kmeans" {
@@ -184,4 +186,17 @@ func oneHotU(h, w int, at [][2]int) results.Factor {
 		f.Data[(p[1]*h+p[0])*f.Cols+k] = 1
 	}
 	return f
+}
+
+// testSweepLabel matches the labels spec.Expand gives sweep points.
+var testSweepLabel = regexp.MustCompile(`^(.+)\[([^=\[\]]+)=([^\[\]]*)\]$`)
+
+// labelled returns a run labelled label, with the sweep parameter and value
+// that spec.Expand records for a label of the form "Base[param=value]".
+func labelled(label string) results.Run {
+	r := results.Run{Label: label}
+	if m := testSweepLabel.FindStringSubmatch(label); m != nil {
+		r.SweepParam, r.SweepValue = m[2], m[3]
+	}
+	return r
 }

@@ -2,13 +2,12 @@ package reports
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"nmfbench/metrics"
@@ -180,7 +179,7 @@ func summarise(runs []results.Run, refs []results.Reference, order map[string]in
 		row := rows[r.Label]
 		if row == nil {
 			row = &Row{Label: r.Label, Method: r.Method, Params: r.Params, Cells: make([]Cell, len(cols)),
-				Sweep: parseSweep(r.Label, r.Params)}
+				Sweep: sweepPoint(r)}
 			rows[r.Label] = row
 		}
 		if r.Status != results.StatusOK {
@@ -390,45 +389,36 @@ func displayed(v float64, field string) float64 {
 	return x
 }
 
-// scaleOf returns the display factor of a score: 100 (percent) for scores
-// in [0, 1], 1 for the mutual information in bits or nats.
+// scaleOf returns the display factor of a score, from the metrics table:
+// 100 (percent) for scores in [0, 1], 1 for the mutual information in bits
+// or nats (and for a score this program does not know).
 func scaleOf(field string) float64 {
-	if field == "mi_bits" || field == "mi_nats" {
-		return 1
+	if m, ok := metrics.Lookup(field); ok {
+		return m.Scale
 	}
-	return 100
+	return 1
 }
 
-// unitOf returns the unit shown in a column heading.
+// unitOf returns the unit shown in a column heading, from the metrics table.
 func unitOf(field string) string {
-	switch field {
-	case "mi_bits":
-		return "bits"
-	case "mi_nats":
-		return "nats"
+	if m, ok := metrics.Lookup(field); ok {
+		return m.Unit
 	}
-	return "%"
+	return "?"
 }
 
-// sweepLabel matches the labels spec.Expand gives sweep points.
-var sweepLabel = regexp.MustCompile(`^(.+)\[([^=\[\]]+)=([^\[\]]*)\]$`)
-
-// parseSweep recognises a sweep label "Base[param=value]" whose resolved
-// parameters hold param; it returns nil for other labels.
-func parseSweep(label, params string) *SweepPoint {
-	m := sweepLabel.FindStringSubmatch(label)
-	if m == nil {
+// sweepPoint returns the sweep point of a run stored as one (its parameter
+// and value are data in the store), nil for other runs.
+func sweepPoint(r results.Run) *SweepPoint {
+	if r.SweepParam == "" {
 		return nil
 	}
-	var p map[string]any
-	if err := json.Unmarshal([]byte(params), &p); err != nil {
-		return nil
+	base := r.Label
+	if i := strings.LastIndex(base, "["+r.SweepParam+"="); i > 0 {
+		base = base[:i]
 	}
-	if _, ok := p[m[2]]; !ok {
-		return nil
-	}
-	sp := &SweepPoint{Base: m[1], Param: m[2], Value: m[3]}
-	if x, err := strconv.ParseFloat(m[3], 64); err == nil && !math.IsNaN(x) && !math.IsInf(x, 0) {
+	sp := &SweepPoint{Base: base, Param: r.SweepParam, Value: r.SweepValue}
+	if x, err := strconv.ParseFloat(r.SweepValue, 64); err == nil && !math.IsNaN(x) && !math.IsInf(x, 0) {
 		sp.X, sp.Numeric = x, true
 	}
 	return sp

@@ -178,24 +178,20 @@ func TestBestTiesCompareDisplayedValues(t *testing.T) {
 	}
 }
 
-func TestParseSweep(t *testing.T) {
+func TestSweepPoint(t *testing.T) {
 	for _, tc := range []struct {
-		label, params string
-		want          *SweepPoint
+		run  results.Run
+		want *SweepPoint
 	}{
-		{"GNMF[lambda=10]", `{"lambda":10}`, &SweepPoint{Base: "GNMF", Param: "lambda", Value: "10", X: 10, Numeric: true}},
-		{"GWNTF (mm)[mu=1e4]", `{"mu":10000,"knn":5}`, &SweepPoint{Base: "GWNTF (mm)", Param: "mu", Value: "1e4", X: 1e4, Numeric: true}},
-		{"NMF[loss=kl]", `{"loss":"kl"}`, &SweepPoint{Base: "NMF", Param: "loss", Value: "kl"}},
-		{"NMF[loss=kl]", `{}`, nil},        // the parameter is not in the run's parameters
-		{"NMF[loss=kl]", `not json`, nil},  // unreadable parameters
-		{"NMF (KL)", `{"loss":"kl"}`, nil}, // no brackets
-		{"GNMF[p=5]x", `{"p":5}`, nil},     // text after the bracket
-		{"[p=5]", `{"p":5}`, nil},          // no base label
-		{"GNMF[p=inf]", `{"p":1}`, &SweepPoint{Base: "GNMF", Param: "p", Value: "inf"}}, // not a finite number
+		{results.Run{Label: "GNMF[graph_weight=10]", SweepParam: "graph_weight", SweepValue: "10"}, &SweepPoint{Base: "GNMF", Param: "graph_weight", Value: "10", X: 10, Numeric: true}},
+		{results.Run{Label: "GWNTF (mm)[graph_weight=1e4]", SweepParam: "graph_weight", SweepValue: "1e4"}, &SweepPoint{Base: "GWNTF (mm)", Param: "graph_weight", Value: "1e4", X: 1e4, Numeric: true}},
+		{results.Run{Label: "NMF[loss=kl]", SweepParam: "loss", SweepValue: "kl"}, &SweepPoint{Base: "NMF", Param: "loss", Value: "kl"}},
+		{results.Run{Label: "NMF[loss=kl]"}, nil}, // brackets in a label are not a sweep
+		{results.Run{Label: "GNMF[p=inf]", SweepParam: "p", SweepValue: "inf"}, &SweepPoint{Base: "GNMF", Param: "p", Value: "inf"}}, // not a finite number
 	} {
-		got := parseSweep(tc.label, tc.params)
+		got := sweepPoint(tc.run)
 		if (got == nil) != (tc.want == nil) || (got != nil && *got != *tc.want) {
-			t.Errorf("parseSweep(%q, %s) = %+v, want %+v", tc.label, tc.params, got, tc.want)
+			t.Errorf("sweepPoint(%+v) = %+v, want %+v", tc.run, got, tc.want)
 		}
 	}
 }

@@ -5,8 +5,11 @@
 // labels, objective trace, factors and provenance together), so a killed
 // process never leaves half a run behind; a run is identified by its
 // configuration hash, and saving a hash again replaces the earlier row (a
-// failed run retried). The database is opened in WAL mode; the schema is
-// created and migrated on Open.
+// failed run retried). Scores are stored in long format (run, metric name,
+// value), so a new metric needs no schema change; the labels a run is
+// reported under live beside it (run_labels), so renaming a table row
+// touches no computed result. The database is opened in WAL mode; the
+// schema is created and migrated on Open.
 package results
 
 import (
@@ -15,7 +18,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"regexp"
+	"slices"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // SQLite driver
@@ -27,9 +33,9 @@ const (
 	StatusFailed = "failed"
 )
 
-// MetricNames lists the stored clustering scores, in column order; they are
-// the snake_case field names of metrics.Scores.
-var MetricNames = []string{"acc", "purity", "mi_bits", "mi_nats", "nmi_arithmetic", "nmi_geometric", "nmi_max", "nmi_min", "ami_arithmetic", "ami_max"}
+// legacyMetrics are the score columns of schema version 1, which migration 2
+// moves into the scores table.
+var legacyMetrics = []string{"acc", "purity", "mi_bits", "mi_nats", "nmi_arithmetic", "nmi_geometric", "nmi_max", "nmi_min", "ami_arithmetic", "ami_max"}
 
 // Run is one fitted and scored (dataset, method configuration, seed).
 type Run struct {
@@ -40,14 +46,17 @@ type Run struct {
 	Dataset    string
 	Method     string // registered method name, e.g. "NMF"
 	Label      string // row label in tables, e.g. "NMF (KL)"
+	SweepParam string // for a sweep point: the swept parameter ("" otherwise)
+	SweepValue string // for a sweep point: its value as written in the spec
+	Version    int    // the method's result version
 	Params     string // resolved parameters as canonical JSON
 	Preprocess string // preprocessing steps, comma separated
 	Rep        int    // repetition index 0..seeds-1
 	Seed       uint64
-	Status     string // StatusOK or StatusFailed
-	Error      string // failure text when Status is StatusFailed
-	Metrics    map[string]float64
-	Labels     []int // predicted cluster of every sample
+	Status     string             // StatusOK or StatusFailed
+	Error      string             // failure text when Status is StatusFailed
+	Metrics    map[string]float64 // scores by metric name
+	Labels     []int              // predicted cluster of every sample
 	Iterations int
 	Converged  bool
 	Objective  float64 // final objective (NaN when the method has none)
@@ -105,9 +114,12 @@ func (s *Store) Close() error { return s.db.Close() }
 // Path returns the database file path.
 func (s *Store) Path() string { return s.path }
 
+// A migration moves the schema one version up inside a transaction.
+type migration func(tx *sql.Tx) error
+
 // migrations are applied in order; schema_version holds how many ran.
-var migrations = []string{
-	`CREATE TABLE runs (
+var migrations = []migration{
+	sqlMigration(`CREATE TABLE runs (
 		id INTEGER PRIMARY KEY,
 		config_hash TEXT NOT NULL UNIQUE,
 		spec_name TEXT NOT NULL, spec_hash TEXT NOT NULL,
@@ -144,8 +156,80 @@ var migrations = []string{
 	);
 	CREATE TABLE method_order (
 		label TEXT PRIMARY KEY, position INTEGER NOT NULL
-	);`,
+	);`),
+	migrateLongScores,
 }
+
+func sqlMigration(stmts string) migration {
+	return func(tx *sql.Tx) error {
+		_, err := tx.Exec(stmts)
+		return err
+	}
+}
+
+// migrateLongScores (version 2) moves the ten score columns of version 1
+// into the long-format scores table, adds the method's result version to
+// every run, and records each run's label in run_labels, with the sweep
+// parameter and value read back from labels of the form "Base[param=value]"
+// that version 1 wrote for sweep points. Nothing is lost: every stored score
+// is carried over.
+func migrateLongScores(tx *sql.Tx) error {
+	if _, err := tx.Exec(`CREATE TABLE scores (
+		run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+		name TEXT NOT NULL, value REAL NOT NULL,
+		PRIMARY KEY (run_id, name)
+	);
+	CREATE TABLE run_labels (
+		config_hash TEXT NOT NULL, label TEXT NOT NULL,
+		sweep_param TEXT NOT NULL DEFAULT '', sweep_value TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (config_hash, label)
+	);
+	CREATE TABLE datasets (
+		name TEXT PRIMARY KEY, samples INTEGER NOT NULL, features INTEGER NOT NULL, classes INTEGER NOT NULL,
+		height INTEGER NOT NULL, width INTEGER NOT NULL
+	);
+	ALTER TABLE runs ADD COLUMN method_version INTEGER NOT NULL DEFAULT 0;`); err != nil {
+		return err
+	}
+	for _, m := range legacyMetrics {
+		if _, err := tx.Exec(`INSERT INTO scores (run_id, name, value) SELECT id, ?, `+m+` FROM runs WHERE `+m+` IS NOT NULL`, m); err != nil {
+			return fmt.Errorf("carry over %s: %w", m, err)
+		}
+		if _, err := tx.Exec(`ALTER TABLE runs DROP COLUMN ` + m); err != nil {
+			return fmt.Errorf("drop column %s: %w", m, err)
+		}
+	}
+	rows, err := tx.Query(`SELECT config_hash, label FROM runs`)
+	if err != nil {
+		return err
+	}
+	type lab struct{ hash, label, param, value string }
+	var labs []lab
+	for rows.Next() {
+		var l lab
+		if err := rows.Scan(&l.hash, &l.label); err != nil {
+			rows.Close()
+			return err
+		}
+		if m := legacySweepLabel.FindStringSubmatch(l.label); m != nil {
+			l.param, l.value = m[2], m[3]
+		}
+		labs = append(labs, l)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, l := range labs {
+		if _, err := tx.Exec(`INSERT OR IGNORE INTO run_labels VALUES (?,?,?,?)`, l.hash, l.label, l.param, l.value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// legacySweepLabel matches the labels version 1 gave sweep points.
+var legacySweepLabel = regexp.MustCompile(`^(.+)\[([^=\[\]]+)=([^\[\]]*)\]$`)
 
 func (s *Store) migrate() error {
 	if _, err := s.db.Exec(`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
@@ -168,7 +252,7 @@ func (s *Store) migrate() error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(migrations[v]); err != nil {
+		if err := migrations[v](tx); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migration %d: %w", v+1, err)
 		}
@@ -297,36 +381,38 @@ func (s *Store) Save(ctx context.Context, r *Run) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE config_hash = ?`, r.ConfigHash); err != nil {
 		return fmt.Errorf("save run: %w", err)
 	}
-	metric := func(name string) any {
-		v, ok := r.Metrics[name]
-		if !ok || math.IsNaN(v) {
-			return nil
-		}
-		return v
-	}
 	var obj any
 	if !math.IsNaN(r.Objective) && !math.IsInf(r.Objective, 0) {
 		obj = r.Objective
 	}
 	p := r.Provenance
 	res, err := tx.ExecContext(ctx, `INSERT INTO runs (config_hash, spec_name, spec_hash, dataset, method, label, params, preprocess,
-		rep, seed, status, error, acc, purity, mi_bits, mi_nats, nmi_arithmetic, nmi_geometric, nmi_max, nmi_min,
-		ami_arithmetic, ami_max, labels, iterations, converged, objective, fit_seconds, kmeans_seconds,
-		git_revision, go_version, blas, blas_env, host, started_at, finished_at)
-		VALUES (?,?,?,?,?,?,?,?, ?,?,?,?, ?,?,?,?,?,?,?,?, ?,?, ?,?,?,?,?,?, ?,?,?,?,?,?,?)`,
+		rep, seed, status, error, labels, iterations, converged, objective, fit_seconds, kmeans_seconds,
+		git_revision, go_version, blas, blas_env, host, started_at, finished_at, method_version)
+		VALUES (?,?,?,?,?,?,?,?, ?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?,?,?)`,
 		r.ConfigHash, r.SpecName, r.SpecHash, r.Dataset, r.Method, r.Label, r.Params, r.Preprocess,
 		r.Rep, int64(r.Seed), r.Status, r.Error,
-		metric("acc"), metric("purity"), metric("mi_bits"), metric("mi_nats"), metric("nmi_arithmetic"),
-		metric("nmi_geometric"), metric("nmi_max"), metric("nmi_min"), metric("ami_arithmetic"), metric("ami_max"),
 		encodeInts(r.Labels), r.Iterations, r.Converged, obj, r.FitSeconds, r.KmSeconds,
 		p.GitRevision, p.GoVersion, p.BLAS, p.BLASEnv, p.Host,
-		p.Started.UTC().Format(time.RFC3339Nano), p.Finished.UTC().Format(time.RFC3339Nano))
+		p.Started.UTC().Format(time.RFC3339Nano), p.Finished.UTC().Format(time.RFC3339Nano), r.Version)
 	if err != nil {
 		return fmt.Errorf("save run %s/%s rep %d: %w", r.Dataset, r.Label, r.Rep, err)
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
 		return err
+	}
+	for _, name := range slices.Sorted(maps.Keys(r.Metrics)) {
+		v := r.Metrics[name]
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			continue // a score that could not be computed is absent, never NaN
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO scores VALUES (?,?,?)`, id, name, v); err != nil {
+			return fmt.Errorf("save score %s: %w", name, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO run_labels VALUES (?,?,?,?)`, r.ConfigHash, r.Label, r.SweepParam, r.SweepValue); err != nil {
+		return fmt.Errorf("save label: %w", err)
 	}
 	if len(r.Trace) > 0 {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO traces VALUES (?,?,?)`, id, encodeFloats(r.Trace), encodeFloats(r.TraceSecs)); err != nil {
@@ -356,44 +442,37 @@ type Query struct {
 }
 
 // Runs returns the matching runs without traces and factors (use Trace and
-// Factors for those), ordered by dataset, label and repetition.
+// Factors for those), one per label the run is reported under (run_labels),
+// ordered by dataset, label and repetition.
 func (s *Store) Runs(ctx context.Context, q Query) ([]Run, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, config_hash, spec_name, spec_hash, dataset, method, label, params, preprocess,
-		rep, seed, status, error, acc, purity, mi_bits, mi_nats, nmi_arithmetic, nmi_geometric, nmi_max, nmi_min,
-		ami_arithmetic, ami_max, labels, iterations, converged, objective, fit_seconds, kmeans_seconds,
-		git_revision, go_version, blas, blas_env, host, started_at, finished_at
-		FROM runs WHERE (?1 = '' OR dataset = ?1) AND (?2 = '' OR label = ?2) AND (?3 = '' OR status = ?3)
-		ORDER BY dataset, label, rep`, q.Dataset, q.Label, q.Status)
+	rows, err := s.db.QueryContext(ctx, `SELECT r.id, r.config_hash, r.spec_name, r.spec_hash, r.dataset, r.method,
+		COALESCE(l.label, r.label), COALESCE(l.sweep_param, ''), COALESCE(l.sweep_value, ''), r.method_version,
+		r.params, r.preprocess, r.rep, r.seed, r.status, r.error, r.labels, r.iterations, r.converged, r.objective,
+		r.fit_seconds, r.kmeans_seconds, r.git_revision, r.go_version, r.blas, r.blas_env, r.host, r.started_at, r.finished_at
+		FROM runs r LEFT JOIN run_labels l ON l.config_hash = r.config_hash
+		WHERE (?1 = '' OR r.dataset = ?1) AND (?2 = '' OR COALESCE(l.label, r.label) = ?2) AND (?3 = '' OR r.status = ?3)
+		ORDER BY r.dataset, COALESCE(l.label, r.label), r.rep, r.id`, q.Dataset, q.Label, q.Status)
 	if err != nil {
 		return nil, fmt.Errorf("query runs: %w", err)
 	}
-	defer rows.Close()
 	var out []Run
+	index := map[int64][]int{} // run id → positions in out
 	for rows.Next() {
 		var r Run
 		var seed int64
-		m := make([]sql.NullFloat64, len(MetricNames))
 		var labels []byte
 		var obj sql.NullFloat64
 		var started, finished string
-		dest := []any{&r.ID, &r.ConfigHash, &r.SpecName, &r.SpecHash, &r.Dataset, &r.Method, &r.Label, &r.Params, &r.Preprocess,
-			&r.Rep, &seed, &r.Status, &r.Error}
-		for i := range m {
-			dest = append(dest, &m[i])
-		}
-		dest = append(dest, &labels, &r.Iterations, &r.Converged, &obj, &r.FitSeconds, &r.KmSeconds,
+		if err := rows.Scan(&r.ID, &r.ConfigHash, &r.SpecName, &r.SpecHash, &r.Dataset, &r.Method,
+			&r.Label, &r.SweepParam, &r.SweepValue, &r.Version, &r.Params, &r.Preprocess, &r.Rep, &seed, &r.Status, &r.Error,
+			&labels, &r.Iterations, &r.Converged, &obj, &r.FitSeconds, &r.KmSeconds,
 			&r.Provenance.GitRevision, &r.Provenance.GoVersion, &r.Provenance.BLAS, &r.Provenance.BLASEnv, &r.Provenance.Host,
-			&started, &finished)
-		if err := rows.Scan(dest...); err != nil {
+			&started, &finished); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("read run: %w", err)
 		}
 		r.Seed = uint64(seed)
 		r.Metrics = map[string]float64{}
-		for i, name := range MetricNames {
-			if m[i].Valid {
-				r.Metrics[name] = m[i].Float64
-			}
-		}
 		r.Labels = decodeInts(labels)
 		r.Objective = math.NaN()
 		if obj.Valid {
@@ -401,9 +480,100 @@ func (s *Store) Runs(ctx context.Context, q Query) ([]Run, error) {
 		}
 		r.Provenance.Started, _ = time.Parse(time.RFC3339Nano, started)
 		r.Provenance.Finished, _ = time.Parse(time.RFC3339Nano, finished)
+		index[r.ID] = append(index[r.ID], len(out))
 		out = append(out, r)
 	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	srows, err := s.db.QueryContext(ctx, `SELECT run_id, name, value FROM scores`)
+	if err != nil {
+		return nil, fmt.Errorf("read scores: %w", err)
+	}
+	defer srows.Close()
+	for srows.Next() {
+		var id int64
+		var name string
+		var v float64
+		if err := srows.Scan(&id, &name, &v); err != nil {
+			return nil, fmt.Errorf("read scores: %w", err)
+		}
+		for _, i := range index[id] {
+			out[i].Metrics[name] = v
+		}
+	}
+	return out, srows.Err()
+}
+
+// DatasetInfo describes a dataset the runs were computed on, for reports
+// (which draw images at their height and width without opening any data file).
+type DatasetInfo struct {
+	Name                       string
+	Samples, Features, Classes int
+	Height, Width              int // 0 when the samples are not images
+}
+
+// SaveDataset records (or updates) a dataset's description.
+func (s *Store) SaveDataset(ctx context.Context, d DatasetInfo) error {
+	_, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO datasets VALUES (?,?,?,?,?,?)`, d.Name, d.Samples, d.Features, d.Classes, d.Height, d.Width)
+	if err != nil {
+		return fmt.Errorf("record dataset %s: %w", d.Name, err)
+	}
+	return nil
+}
+
+// Datasets returns the recorded dataset descriptions by name.
+func (s *Store) Datasets(ctx context.Context) (map[string]DatasetInfo, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, samples, features, classes, height, width FROM datasets`)
+	if err != nil {
+		return nil, fmt.Errorf("read datasets: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]DatasetInfo{}
+	for rows.Next() {
+		var d DatasetInfo
+		if err := rows.Scan(&d.Name, &d.Samples, &d.Features, &d.Classes, &d.Height, &d.Width); err != nil {
+			return nil, fmt.Errorf("read datasets: %w", err)
+		}
+		out[d.Name] = d
+	}
 	return out, rows.Err()
+}
+
+// LabelEntry is one label a planned run is reported under.
+type LabelEntry struct {
+	ConfigHash             string
+	Label                  string
+	SweepParam, SweepValue string
+}
+
+// SetLabels records, in one transaction, the labels of the given runs: for
+// every configuration hash among entries its earlier labels are replaced,
+// so that the latest spec decides the rows a run is reported under (a
+// renamed row moves its runs; a run two entries share is listed under both).
+func (s *Store) SetLabels(ctx context.Context, entries []LabelEntry) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("record labels: %w", err)
+	}
+	defer tx.Rollback()
+	cleared := map[string]bool{}
+	for _, e := range entries {
+		if !cleared[e.ConfigHash] {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM run_labels WHERE config_hash = ?`, e.ConfigHash); err != nil {
+				return fmt.Errorf("record labels: %w", err)
+			}
+			cleared[e.ConfigHash] = true
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO run_labels VALUES (?,?,?,?)`, e.ConfigHash, e.Label, e.SweepParam, e.SweepValue); err != nil {
+			return fmt.Errorf("record labels: %w", err)
+		}
+	}
+	return tx.Commit()
 }
 
 // Trace returns the objective trace and its timestamps of run id (nil when none).

@@ -2,7 +2,9 @@ package results
 
 import (
 	"context"
+	"database/sql"
 	"math"
+	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -101,5 +103,142 @@ func TestStoreReplaceAndCompleted(t *testing.T) {
 	}
 	if runs, _ := s.Runs(ctx, Query{}); len(runs) != 2 {
 		t.Fatalf("a rejected save left a partial run: %d runs", len(runs))
+	}
+}
+
+// TestMigrateVersion1 opens a database written by the version-1 schema (the
+// wide score columns; results/testdata/v1.db was made by runexp at commit
+// 6d5bdf1) and checks that every score, label, trace and factor is carried
+// over, and that sweep points get their parameter and value as data.
+func TestMigrateVersion1(t *testing.T) {
+	ctx := context.Background()
+	src, err := os.ReadFile("testdata/v1.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Read the old values directly, before migrating a copy.
+	path := filepath.Join(t.TempDir(), "v1.db")
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]float64{}
+	rows, err := raw.Query(`SELECT config_hash, acc, purity, mi_bits, mi_nats, nmi_arithmetic, nmi_geometric, nmi_max, nmi_min, ami_arithmetic, ami_max FROM runs`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var h string
+		v := make([]float64, len(legacyMetrics))
+		dest := []any{&h}
+		for i := range v {
+			dest = append(dest, &v[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			t.Fatal(err)
+		}
+		want[h] = map[string]float64{}
+		for i, m := range legacyMetrics {
+			want[h][m] = v[i]
+		}
+	}
+	rows.Close()
+	var traces, factors int
+	raw.QueryRow(`SELECT count(*) FROM traces`).Scan(&traces)
+	raw.QueryRow(`SELECT count(*) FROM factors`).Scan(&factors)
+	raw.Close()
+	if len(want) == 0 {
+		t.Fatal("fixture has no runs")
+	}
+
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	runs, err := s.Runs(ctx, Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != len(want) {
+		t.Fatalf("%d runs after migration, %d before", len(runs), len(want))
+	}
+	sweeps := 0
+	for _, r := range runs {
+		if !reflect.DeepEqual(r.Metrics, want[r.ConfigHash]) {
+			t.Fatalf("run %s: scores %v, before migration %v", r.ConfigHash, r.Metrics, want[r.ConfigHash])
+		}
+		if r.SweepParam != "" {
+			sweeps++
+			if r.SweepParam != "lambda" || (r.SweepValue != "1" && r.SweepValue != "10") {
+				t.Errorf("sweep label %q read as %s=%s", r.Label, r.SweepParam, r.SweepValue)
+			}
+		}
+	}
+	if sweeps != 4 {
+		t.Errorf("%d sweep runs recognised, want 4", sweeps)
+	}
+	var tr, fa int
+	s.db.QueryRow(`SELECT count(*) FROM traces`).Scan(&tr)
+	s.db.QueryRow(`SELECT count(*) FROM factors`).Scan(&fa)
+	if tr != traces || fa != factors {
+		t.Errorf("traces %d → %d, factors %d → %d", traces, tr, factors, fa)
+	}
+}
+
+// TestScoresLongFormat: any metric name is stored and read back (a new
+// score needs no schema change); NaN scores are left out, never stored.
+func TestScoresLongFormat(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r := sampleRun("h1", 0)
+	r.Metrics = map[string]float64{"acc": 0.5, "brand_new_score": 0.75, "undefined": math.NaN()}
+	if err := s.Save(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := s.Runs(ctx, Query{})
+	if err != nil || len(runs) != 1 {
+		t.Fatal(err)
+	}
+	if got := runs[0].Metrics; len(got) != 2 || got["brand_new_score"] != 0.75 || got["acc"] != 0.5 {
+		t.Fatalf("scores read back: %v", got)
+	}
+}
+
+// TestSetLabels: renaming moves a run to the new label; a run shared by two
+// entries is listed under both.
+func TestSetLabels(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Save(ctx, sampleRun("h1", 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetLabels(ctx, []LabelEntry{{ConfigHash: "h1", Label: "Renamed"}}); err != nil {
+		t.Fatal(err)
+	}
+	runs, _ := s.Runs(ctx, Query{})
+	if len(runs) != 1 || runs[0].Label != "Renamed" {
+		t.Fatalf("after rename: %+v", runs)
+	}
+	if err := s.SetLabels(ctx, []LabelEntry{{ConfigHash: "h1", Label: "A"}, {ConfigHash: "h1", Label: "B[x=1]", SweepParam: "x", SweepValue: "1"}}); err != nil {
+		t.Fatal(err)
+	}
+	runs, _ = s.Runs(ctx, Query{})
+	if len(runs) != 2 || runs[0].Label != "A" || runs[1].Label != "B[x=1]" || runs[1].SweepValue != "1" || runs[0].ID != runs[1].ID {
+		t.Fatalf("shared run: %+v", runs)
+	}
+	if byLabel, _ := s.Runs(ctx, Query{Label: "B[x=1]"}); len(byLabel) != 1 {
+		t.Fatalf("query by label: %d runs", len(byLabel))
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 
 	"nmfbench/datasets"
-	"nmfbench/internal/wnmf"
 )
 
 // cmdExamples reproduces the Wasserstein NMF seed's two examples with figures.
@@ -33,7 +32,7 @@ func cmdExamples(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("create %s: %w", *out, err)
 	}
 	if which != "mnist" {
-		r, err := wnmf.GaussianExample(ctx, *out, *seed)
+		r, err := GaussianExample(ctx, *out, *seed)
 		if err != nil {
 			return fmt.Errorf("gaussian example: %w", err)
 		}
@@ -46,7 +45,7 @@ func cmdExamples(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err
 		}
 		fmt.Fprintf(stderr, "mnist: 256 images, k = 25, 15 outer iterations (about a minute)...\n")
-		r, err := wnmf.MNISTExample(ctx, images, *out, *seed)
+		r, err := MNISTExample(ctx, images, *out, *seed)
 		if err != nil {
 			return fmt.Errorf("mnist example: %w", err)
 		}

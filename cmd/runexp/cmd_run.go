@@ -13,11 +13,11 @@ import (
 	"runtime/debug"
 	"strings"
 
-	_ "nmfbench/baselines" // registers the baseline methods
 	"nmfbench/internal/blasbackend"
 	"nmfbench/internal/runner"
 	"nmfbench/internal/spec"
 	"nmfbench/methods"
+	_ "nmfbench/methods/all" // registers every built-in method
 	"nmfbench/results"
 )
 
@@ -97,7 +97,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 	fmt.Fprintf(stderr, "spec %s (%s): %d runs planned on %d worker(s); BLAS: %s; data: %s; results: %s\n",
-		s.Name, hash[:12], len(plan.Runs), *workers, blasbackend.Name(), src.describe(), *db)
+		s.Name, hash[:12], len(plan.Runs), *workers, blasbackend.Describe(), src.describe(), *db)
 	sum, err := runner.Execute(ctx, plan, runner.Options{
 		Workers: *workers, Store: store, Data: src, Log: stderr, Terminal: isTerminal(stderr),
 		SpecName: s.Name, SpecHash: hash, Provenance: provenance(),
@@ -152,9 +152,10 @@ func isTerminal(w io.Writer) bool {
 
 // provenance describes this process for every stored run.
 func provenance() results.Provenance {
-	env, _ := json.Marshal(blasbackend.Env())
+	info := blasbackend.Describe()
+	env, _ := json.Marshal(info)
 	host, _ := os.Hostname()
-	return results.Provenance{GitRevision: gitRevision(), GoVersion: runtime.Version(), BLAS: blasbackend.Name(),
+	return results.Provenance{GitRevision: gitRevision(), GoVersion: runtime.Version(), BLAS: info.String(),
 		BLASEnv: string(env), Host: host}
 }
 

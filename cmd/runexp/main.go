@@ -5,6 +5,7 @@
 //	runexp methods                 list the registered methods with their parameters
 //	runexp datasets [flags]        list the known datasets; --check verifies the data directory
 //	runexp examples [flags] NAME   the Wasserstein NMF examples (gaussian, mnist) with figures
+//	runexp doctor [flags]          BLAS backend, OpenBLAS core, DGEMM rates against the FMA peak
 //
 // Run "runexp COMMAND --help" for a command's flags.
 package main
@@ -18,9 +19,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"nmfbench/internal/blasbackend"
 )
 
 func main() {
+	// Before anything else: OpenBLAS reads its core type when it loads, so a
+	// generic fallback core is replaced by re-executing with the right one.
+	blasbackend.Ensure()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
@@ -39,6 +45,7 @@ func commands() []command {
 		{"methods", "list registered methods with parameters and defaults", cmdMethods},
 		{"datasets", "list known datasets; --check verifies files and checksums", cmdDatasets},
 		{"examples", "Wasserstein NMF examples of Rolet et al. (3 Gaussians, MNIST) with figures", cmdExamples},
+		{"doctor", "diagnose the BLAS set-up: core, FMA peak, DGEMM rates, verdict", cmdDoctor},
 	}
 }
 

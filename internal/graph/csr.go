@@ -243,6 +243,23 @@ func (g *CSR) LaplacianQuadratic(v mat.Matrix) float64 {
 	return s
 }
 
+// AddMUTerm adds the graph term of a multiplicative update for the penalty
+// λ tr(VᵀLV) = λ tr(VᵀDV) − λ tr(VᵀWV) to its numerator and denominator:
+// num += λ·W·v and den += λ·D·v (GNMF, GNCP and SDNMF's V update). work
+// (n × r, not sharing memory with v) receives W·v.
+func (g *CSR) AddMUTerm(num, den, v, work *mat.Dense, lambda float64) {
+	g.MulDense(work, v)
+	vr, nr, dr, wr := v.RawMatrix(), num.RawMatrix(), den.RawMatrix(), work.RawMatrix()
+	if nr.Rows != g.n || dr.Rows != g.n || nr.Cols != vr.Cols || dr.Cols != vr.Cols {
+		panic(mat.ErrShape)
+	}
+	c := vr.Cols
+	for i := 0; i < g.n; i++ {
+		floats.AddScaled(nr.Data[i*nr.Stride:i*nr.Stride+c], lambda, wr.Data[i*wr.Stride:i*wr.Stride+c])
+		floats.AddScaled(dr.Data[i*dr.Stride:i*dr.Stride+c], lambda*g.deg[i], vr.Data[i*vr.Stride:i*vr.Stride+c])
+	}
+}
+
 // prepare checks shapes, sizes an empty dst, and returns b's raw storage
 // (copying b only when it is not a raw row-major matrix).
 func prepare(n int, dst *mat.Dense, b mat.Matrix) (blas64.General, int) {

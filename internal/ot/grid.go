@@ -50,15 +50,23 @@ func (g GridCost) Scale() float64 {
 }
 
 // axis returns the n × n per-axis cost |i − j|^P / s.
-func (g GridCost) axis(n int) *mat.Dense {
-	s := g.Scale()
-	a := mat.NewDense(n, n, nil)
-	for i := 0; i < n; i++ {
-		for j := 0; j < n; j++ {
-			a.Set(i, j, math.Pow(math.Abs(float64(i-j)), g.P)/s)
+func (g GridCost) axis(n int) *mat.Dense { return LineCost(n, g.P, g.Scale()) }
+
+// LineCost returns the ground cost C(i, j) = |i − j|^q / scale between the
+// positions 0…m−1 of one image axis (scale = (m − 1)^q normalises it by its
+// maximum; for m = 1 the cost is the zero 1 × 1 matrix). It is the one
+// pixel-grid cost of nmfbench: GridCost builds its axes from it.
+func LineCost(m int, q, scale float64) *mat.Dense {
+	c := mat.NewDense(m, m, nil)
+	if m == 1 || scale == 0 {
+		return c
+	}
+	for i := 0; i < m; i++ {
+		for j := 0; j < m; j++ {
+			c.Set(i, j, math.Pow(math.Abs(float64(i-j)), q)/scale)
 		}
 	}
-	return a
+	return c
 }
 
 // Matrix returns the full (H·W) × (H·W) cost matrix.

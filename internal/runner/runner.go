@@ -100,10 +100,21 @@ func Execute(ctx context.Context, plan *spec.Plan, opt Options) (Summary, error)
 	if sum.Skipped > 0 {
 		fmt.Fprintf(opt.Log, "%d of %d runs already stored; %d to do\n", sum.Skipped, sum.Planned, len(todo))
 	}
+	// The labels every planned run is reported under, stored runs included:
+	// a renamed row takes its runs along without recomputing them.
+	var labels []results.LabelEntry
+	for _, r := range plan.Runs {
+		for _, l := range r.Labels {
+			labels = append(labels, results.LabelEntry{ConfigHash: r.ConfigHash, Label: l.Name, SweepParam: l.SweepParam, SweepValue: l.SweepValue})
+		}
+	}
+	if err := opt.Store.SetLabels(ctx, labels); err != nil {
+		return sum, err
+	}
 	// Load and preprocess every dataset the remaining runs need, once.
 	data := map[string]prepared{}
 	for _, r := range todo {
-		key := r.Dataset + "|" + strings.Join(r.Preprocess, ",")
+		key := dataKey(r)
 		if _, ok := data[key]; ok {
 			continue
 		}
@@ -119,7 +130,11 @@ func Execute(ctx context.Context, plan *spec.Plan, opt Options) (Summary, error)
 		if err != nil {
 			return sum, err
 		}
-		data[key] = prepared{d, ident + "|" + strings.Join(r.Preprocess, ",")}
+		data[key] = prepared{d, ident + "|" + datasets.PreprocessKey(r.Preprocess)}
+		if err := opt.Store.SaveDataset(ctx, results.DatasetInfo{Name: r.Dataset, Samples: d.Samples(), Features: d.Features(),
+			Classes: d.Classes, Height: d.Height, Width: d.Width}); err != nil {
+			return sum, err
+		}
 	}
 
 	memo := &methods.Memo{}
@@ -136,7 +151,7 @@ func Execute(ctx context.Context, plan *spec.Plan, opt Options) (Summary, error)
 				if ctx.Err() != nil {
 					continue // cancelled: start no new run, drain the queue
 				}
-				p := data[r.Dataset+"|"+strings.Join(r.Preprocess, ",")]
+				p := data[dataKey(r)]
 				rec := execute(ctx, r, p, memo, plan.Spec, opt)
 				if ctx.Err() != nil && rec.Status == results.StatusFailed && errors.Is(rec.err, ctx.Err()) {
 					mu.Lock()
@@ -184,6 +199,11 @@ feed:
 	return sum, nil
 }
 
+// dataKey identifies a dataset with its preprocessing within a plan.
+func dataKey(r spec.Run) string {
+	return strings.ToLower(r.Dataset) + "|" + datasets.PreprocessKey(r.Preprocess)
+}
+
 type record struct {
 	results.Run
 	err error
@@ -194,7 +214,7 @@ type record struct {
 func execute(ctx context.Context, r spec.Run, p prepared, memo *methods.Memo, s *spec.Spec, opt Options) (rec record) {
 	rec.Run = results.Run{
 		ConfigHash: r.ConfigHash, SpecName: opt.SpecName, SpecHash: opt.SpecHash,
-		Dataset: r.Dataset, Method: r.Method.Name, Label: r.Label, Params: r.Method.ParamsJSON(),
+		Dataset: r.Dataset, Method: r.Method.Name, Label: r.Label, Version: r.Method.Version, Params: r.Method.ParamsJSON(),
 		Preprocess: strings.Join(r.Preprocess, ","), Rep: r.Rep, Seed: r.Seed, Objective: math.NaN(),
 		Provenance: opt.Provenance,
 	}
@@ -209,13 +229,14 @@ func execute(ctx context.Context, r spec.Run, p prepared, memo *methods.Memo, s 
 			rec = fail(fmt.Errorf("method %s panicked: %v", r.Method.Name, v))
 		}
 	}()
+	if len(r.Labels) > 0 {
+		rec.SweepParam, rec.SweepValue = r.Labels[0].SweepParam, r.Labels[0].SweepValue
+	}
 	d := p.data
 	fitStart := time.Now()
-	var times []float64
 	prob := &methods.Problem{
 		Data: d, K: d.Classes, RNG: rand.New(rand.NewPCG(r.Seed, streamMethod)),
 		Memo: memo, DataKey: p.key,
-		Progress: func(int, float64) { times = append(times, time.Since(fitStart).Seconds()) },
 	}
 	res, err := r.Method.Fit(ctx, prob)
 	rec.FitSeconds = time.Since(fitStart).Seconds()
@@ -225,15 +246,13 @@ func execute(ctx context.Context, r spec.Run, p prepared, memo *methods.Memo, s 
 	if err := checkEmbedding(res.Embedding, d.Samples()); err != nil {
 		return fail(fmt.Errorf("%s on %s: %w", r.Label, r.Dataset, err))
 	}
-	rec.Iterations, rec.Converged = res.Iterations, res.Converged
+	if err := res.CheckTrace(); err != nil {
+		return fail(fmt.Errorf("%s on %s: method %s broke the trace convention: %w", r.Label, r.Dataset, r.Method.Name, err))
+	}
+	rec.Iterations, rec.Converged = res.Iterations, res.Converged()
 	if n := len(res.Objective); n > 0 {
-		rec.Trace = res.Objective
+		rec.Trace, rec.TraceSecs = res.Objective, res.Seconds
 		rec.Objective = res.Objective[n-1]
-		if len(times)+1 == n {
-			rec.TraceSecs = append([]float64{0}, times...)
-		} else if len(times) == n {
-			rec.TraceSecs = times
-		}
 	}
 	if r.Rep < *s.KeepFactors {
 		for _, name := range slices.Sorted(maps.Keys(res.Factors)) {
@@ -258,14 +277,7 @@ func execute(ctx context.Context, r spec.Run, p prepared, memo *methods.Memo, s 
 	if err != nil {
 		return fail(fmt.Errorf("scoring %s on %s: %w", r.Label, r.Dataset, err))
 	}
-	rec.Metrics = map[string]float64{}
-	for _, f := range metrics.FieldNames() {
-		v, err := scores.Get(f)
-		if err != nil {
-			return fail(err)
-		}
-		rec.Metrics[f] = v
-	}
+	rec.Metrics = scores
 	rec.Labels = km.Labels
 	rec.Status = results.StatusOK
 	rec.Provenance.Finished = opt.Now()

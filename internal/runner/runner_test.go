@@ -40,7 +40,7 @@ type noParams struct {
 // "ok" returns a noisy random projection of the data, the others fail.
 func testRegistry(calls *atomic.Int64, cancelAfter int64, cancel func()) *methods.Registry {
 	r := &methods.Registry{}
-	methods.RegisterIn(r, "T", "test", noParams{Mode: "ok"}, func(ctx context.Context, p *methods.Problem, prm noParams) (*methods.Result, error) {
+	methods.RegisterIn(r, methods.Definition[noParams]{Name: "T", Summary: "test", Version: 1, Defaults: noParams{Mode: "ok"}, Fit: func(ctx context.Context, p *methods.Problem, prm noParams) (*methods.Result, error) {
 		if n := calls.Add(1); cancel != nil && n == cancelAfter {
 			cancel()
 		}
@@ -64,10 +64,9 @@ func testRegistry(calls *atomic.Int64, cancelAfter int64, cancel func()) *method
 		}
 		var e mat.Dense
 		e.Mul(p.Data.X, proj)
-		p.Progress(1, 2)
-		return &methods.Result{Embedding: &e, Objective: []float64{3, 2}, Iterations: 1,
+		return &methods.Result{Embedding: &e, Objective: []float64{3, 2}, Seconds: []float64{0, 0.001}, Iterations: 1,
 			Factors: map[string]*mat.Dense{"P": proj}}, nil
-	})
+	}})
 	return r
 }
 
@@ -79,6 +78,7 @@ methods:
   - method: T
   - label: T2
     method: T
+    params: {mode: ok2}
 `
 
 func plan(t *testing.T, body string, reg *methods.Registry) *spec.Plan {
@@ -217,5 +217,40 @@ func TestTraceAndFactors(t *testing.T) {
 		if (r.Rep == 0) != (len(fs) == 1) {
 			t.Fatalf("rep %d has %d factors; only rep 0 keeps them", r.Rep, len(fs))
 		}
+	}
+}
+
+// TestRenameRerunsNothing: renaming a row keeps every configuration hash, so
+// a second run computes nothing and the stored runs move to the new label;
+// a second entry that resolves to the same configuration is computed once
+// and reported under both labels.
+func TestRenameRerunsNothing(t *testing.T) {
+	st := openStore(t)
+	var calls atomic.Int64
+	reg := testRegistry(&calls, 0, nil)
+	p := plan(t, testSpec, reg)
+	if _, err := Execute(context.Background(), p, Options{Workers: 2, Store: st, Data: synthSource{}}); err != nil {
+		t.Fatal(err)
+	}
+	first := calls.Load()
+	renamed := strings.Replace(testSpec, "label: T2", "label: Renamed", 1) + "  - label: T again\n    method: T\n"
+	p2 := plan(t, renamed, reg)
+	sum, err := Execute(context.Background(), p2, Options{Workers: 2, Store: st, Data: synthSource{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load() != first || sum.Skipped != sum.Planned {
+		t.Fatalf("renaming reran %d fits (%+v)", calls.Load()-first, sum)
+	}
+	runs, err := st.Runs(context.Background(), results.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, r := range runs {
+		count[r.Label]++
+	}
+	if count["Renamed"] != 4 || count["T2"] != 0 || count["T"] != 4 || count["T again"] != 4 {
+		t.Fatalf("runs per label after the rename: %v", count)
 	}
 }

@@ -1,8 +1,10 @@
 // Package spec reads nmfbench experiment specs (YAML) and expands them into a
 // validated plan of runs: dataset × method configuration × repetition, each
-// with a seed derived deterministically from (spec seed, dataset, method
-// label, repetition) and a configuration hash that identifies it in the
-// results store.
+// with a seed derived deterministically from (spec seed, dataset,
+// repetition) — the same for every method and sweep point, so that paired
+// comparisons pair runs that started from the same random stream — and a
+// configuration hash that identifies it in the results store. Neither
+// depends on the row label: renaming a row reruns nothing.
 //
 // Decoding is strict: an unknown key anywhere is an error naming the file,
 // line and key. Methods are resolved against a methods.Registry, so their
@@ -24,6 +26,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"nmfbench/datasets"
 	"nmfbench/methods"
 	"nmfbench/metrics"
 )
@@ -81,6 +84,48 @@ type KMeans struct {
 	Replicates int     `yaml:"replicates"` // restarts, lowest inertia kept (default 10)
 	MaxIter    int     `yaml:"max_iter"`   // Lloyd iterations per replicate (default 100)
 	Tol        float64 `yaml:"tol"`        // relative inertia change stopping tolerance (default 1e-6)
+}
+
+// Default k-means settings of a spec (the paper grid's: 10 replicates of at
+// most 100 Lloyd iterations).
+const (
+	DefaultKMeansReplicates = 10
+	DefaultKMeansMaxIter    = 100
+	DefaultKMeansTol        = 1e-6
+)
+
+// UnmarshalYAML decodes the k-means settings, filling omitted fields with
+// the defaults and rejecting values that cannot be meant (0 replicates or
+// iterations, a negative or non-finite tolerance) instead of replacing them.
+func (k *KMeans) UnmarshalYAML(n *yaml.Node) error {
+	var raw struct {
+		Replicates *int     `yaml:"replicates"`
+		MaxIter    *int     `yaml:"max_iter"`
+		Tol        *float64 `yaml:"tol"`
+	}
+	if err := n.Decode(&raw); err != nil {
+		return fmt.Errorf("line %d: kmeans: %w", n.Line, err)
+	}
+	*k = KMeans{Replicates: DefaultKMeansReplicates, MaxIter: DefaultKMeansMaxIter, Tol: DefaultKMeansTol}
+	if raw.Replicates != nil {
+		if *raw.Replicates < 1 || *raw.Replicates > 1000 {
+			return fmt.Errorf("line %d: kmeans.replicates = %d: must be in [1, 1000]", n.Line, *raw.Replicates)
+		}
+		k.Replicates = *raw.Replicates
+	}
+	if raw.MaxIter != nil {
+		if *raw.MaxIter < 1 || *raw.MaxIter > 100000 {
+			return fmt.Errorf("line %d: kmeans.max_iter = %d: must be in [1, 100000]", n.Line, *raw.MaxIter)
+		}
+		k.MaxIter = *raw.MaxIter
+	}
+	if raw.Tol != nil {
+		if !(*raw.Tol >= 0 && *raw.Tol < 1) {
+			return fmt.Errorf("line %d: kmeans.tol = %v: must be in [0, 1)", n.Line, *raw.Tol)
+		}
+		k.Tol = *raw.Tol
+	}
+	return nil
 }
 
 // Dataset is one dataset entry.
@@ -162,14 +207,8 @@ func (s *Spec) fillDefaults() {
 	if len(s.Seeds) == 0 {
 		s.Seeds = Seeds{0}
 	}
-	if s.KMeans.Replicates == 0 {
-		s.KMeans.Replicates = 10
-	}
-	if s.KMeans.MaxIter == 0 {
-		s.KMeans.MaxIter = 100
-	}
-	if s.KMeans.Tol == 0 {
-		s.KMeans.Tol = 1e-6
+	if s.KMeans == (KMeans{}) {
+		s.KMeans = KMeans{Replicates: DefaultKMeansReplicates, MaxIter: DefaultKMeansMaxIter, Tol: DefaultKMeansTol}
 	}
 	if len(s.Metrics) == 0 {
 		s.Metrics = metrics.PaperMapping()
@@ -203,10 +242,10 @@ func (s *Spec) validate() error {
 		if d.Name == "" {
 			return fmt.Errorf("line %d: datasets[%d].name is missing", d.line, i)
 		}
-		if prev, dup := seen[d.Name]; dup {
-			return fmt.Errorf("line %d: dataset %q is listed twice (also line %d)", d.line, d.Name, prev)
+		if prev, dup := seen[strings.ToLower(d.Name)]; dup {
+			return fmt.Errorf("line %d: dataset %q is listed twice (also line %d; names are case-insensitive)", d.line, d.Name, prev)
 		}
-		seen[d.Name] = d.line
+		seen[strings.ToLower(d.Name)] = d.line
 	}
 	labels := map[string]int{}
 	for i, m := range s.Methods {
@@ -313,15 +352,27 @@ func Hash(body []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-// Run is one planned run.
+// Run is one planned computation: a dataset, a method configuration and a
+// repetition. Entries of the spec that resolve to the same computation (a
+// sweep point equal to another entry, say) share one Run, listed under each
+// of their labels.
 type Run struct {
 	Dataset    string
 	Preprocess []string
-	Label      string
+	Label      string // the first label of the run (see Labels)
+	Labels     []Label
 	Method     *methods.Configured
 	Rep        int
 	Seed       uint64
 	ConfigHash string
+}
+
+// Label is one table row a run is reported under: the entry's label, and
+// for a sweep the parameter and its value as data.
+type Label struct {
+	Name       string
+	SweepParam string // "" when the entry is not a sweep
+	SweepValue string
 }
 
 // Plan is a spec expanded into runs.
@@ -363,7 +414,7 @@ func (s *Spec) Expand(reg *methods.Registry, id Identity, f Filter) (*Plan, erro
 		return nil, err
 	}
 	type entry struct {
-		label string
+		label Label
 		cfg   *methods.Configured
 	}
 	var entries []entry
@@ -393,7 +444,7 @@ func (s *Spec) Expand(reg *methods.Registry, id Identity, f Filter) (*Plan, erro
 			if err != nil {
 				return nil, fmt.Errorf("methods[%d] (%s): %w", i, m.Label, err)
 			}
-			entries = append(entries, entry{v.label, cfg})
+			entries = append(entries, entry{Label{Name: v.label, SweepParam: v.param, SweepValue: v.value}, cfg})
 			plan.Labels = append(plan.Labels, v.label)
 		}
 	}
@@ -413,11 +464,17 @@ func (s *Spec) Expand(reg *methods.Registry, id Identity, f Filter) (*Plan, erro
 		if pre == nil {
 			pre = s.Preprocess
 		}
+		index := map[string]int{} // config hash → position in plan.Runs
 		for _, e := range entries {
 			for _, rep := range seeds {
-				r := Run{Dataset: d.Name, Preprocess: pre, Label: e.label, Method: e.cfg, Rep: rep,
-					Seed: DeriveSeed(s.Seed, d.Name, e.label, rep)}
+				r := Run{Dataset: d.Name, Preprocess: pre, Label: e.label.Name, Labels: []Label{e.label}, Method: e.cfg, Rep: rep,
+					Seed: DeriveSeed(s.Seed, d.Name, rep)}
 				r.ConfigHash = configHash(ident, r, s.KMeans)
+				if i, dup := index[r.ConfigHash]; dup {
+					plan.Runs[i].Labels = append(plan.Runs[i].Labels, e.label)
+					continue
+				}
+				index[r.ConfigHash] = len(plan.Runs)
 				plan.Runs = append(plan.Runs, r)
 			}
 		}
@@ -451,8 +508,9 @@ func checkFilter(f Filter, s *Spec) error {
 }
 
 type variant struct {
-	label  string
-	params *yaml.Node
+	label        string
+	param, value string // the swept parameter and its value ("" without a sweep)
+	params       *yaml.Node
 }
 
 // expandSweep returns one variant per sweep value (or the entry itself).
@@ -462,7 +520,7 @@ func (m Method) expandSweep() ([]variant, error) {
 		base = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: m.line}
 	}
 	if m.Sweep == nil {
-		return []variant{{m.Label, base}}, nil
+		return []variant{{label: m.Label, params: base}}, nil
 	}
 	if base.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("params must be a mapping to sweep %q", m.Sweep.Param)
@@ -481,32 +539,37 @@ func (m Method) expandSweep() ([]variant, error) {
 		}
 		key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: m.Sweep.Param, Line: v.Line}
 		n.Content = append(n.Content, key, &v)
-		out = append(out, variant{fmt.Sprintf("%s[%s=%s]", m.Label, m.Sweep.Param, v.Value), n})
+		out = append(out, variant{label: fmt.Sprintf("%s[%s=%s]", m.Label, m.Sweep.Param, v.Value), param: m.Sweep.Param, value: v.Value, params: n})
 	}
 	return out, nil
 }
 
-// DeriveSeed returns the seed of repetition rep of a method label on a
-// dataset: the first 8 bytes of SHA-256 over the spec seed and the names. It
-// depends on nothing else, so results do not depend on worker count or order.
-func DeriveSeed(base uint64, dataset, label string, rep int) uint64 {
+// DeriveSeed returns the seed of repetition rep on a dataset: the first 8
+// bytes of SHA-256 over the spec seed, the dataset name and rep. It depends
+// on nothing else — not on the method or the row label — so every method
+// and sweep point of a repetition starts from the same random stream
+// (common random numbers), and results do not depend on worker count or
+// order.
+func DeriveSeed(base uint64, dataset string, rep int) uint64 {
 	var b bytes.Buffer
 	binary.Write(&b, binary.LittleEndian, base)
-	fmt.Fprintf(&b, "\x00%s\x00%s\x00%d", dataset, label, rep)
+	fmt.Fprintf(&b, "\x00%s\x00%d", dataset, rep)
 	h := sha256.Sum256(b.Bytes())
 	return binary.LittleEndian.Uint64(h[:8])
 }
 
-// configHash identifies everything that determines a run's result.
+// configHash identifies everything that determines a run's result: the
+// dataset's content, its preprocessing, the method and its result version,
+// the resolved parameters, the k-means settings and the seed — never the
+// label or the repetition index, which are presentation.
 func configHash(datasetIdentity string, r Run, km KMeans) string {
 	b, _ := json.Marshal(struct {
-		Dataset, Identity, Label, Method string
-		Preprocess                       []string
-		Params                           map[string]any
-		Rep                              int
-		Seed                             uint64
-		KMeans                           KMeans
-	}{r.Dataset, datasetIdentity, r.Label, r.Method.Name, r.Preprocess, r.Method.Params, r.Rep, r.Seed, km})
+		Dataset, Identity, Preprocess, Method string
+		Version                               int
+		Params                                map[string]any
+		Seed                                  uint64
+		KMeans                                KMeans
+	}{strings.ToLower(r.Dataset), datasetIdentity, datasets.PreprocessKey(r.Preprocess), r.Method.Name, r.Method.Version, r.Method.Params, r.Seed, km})
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:16])
 }

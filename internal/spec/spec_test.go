@@ -2,12 +2,14 @@ package spec
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"nmfbench/methods"
+	_ "nmfbench/methods/all" // the experiments' specs name the built-in methods
 )
 
 type testParams struct {
@@ -17,10 +19,10 @@ type testParams struct {
 
 func testRegistry() *methods.Registry {
 	r := &methods.Registry{}
-	methods.RegisterIn(r, "M", "test method", testParams{Alpha: 1},
-		func(ctx context.Context, p *methods.Problem, prm testParams) (*methods.Result, error) {
+	methods.RegisterIn(r, methods.Definition[testParams]{Name: "M", Summary: "test method", Version: 1, Defaults: testParams{Alpha: 1},
+		Fit: func(ctx context.Context, p *methods.Problem, prm testParams) (*methods.Result, error) {
 			return nil, nil
-		})
+		}})
 	return r
 }
 
@@ -64,7 +66,7 @@ func TestExpand(t *testing.T) {
 			t.Fatalf("duplicate config hash for %+v", r)
 		}
 		hashes[r.ConfigHash] = true
-		if r.Seed != DeriveSeed(7, r.Dataset, r.Label, r.Rep) {
+		if r.Seed != DeriveSeed(7, r.Dataset, r.Rep) {
 			t.Errorf("seed of %s/%s/%d not derived", r.Dataset, r.Label, r.Rep)
 		}
 		wantPre := "scale01"
@@ -131,7 +133,7 @@ func TestErrors(t *testing.T) {
 		{"unknown nested key", strings.Replace(good, "  - name: A", "  - name: A\n    size: 3", 1), `line 6: unknown key "size" in datasets[0]`},
 		{"unknown method", strings.Replace(good, "method: Later\n    planned: \"not built yet\"", "method: Nope", 1), `line 14: methods[2].method: unknown method "Nope"`},
 		{"unknown param", strings.Replace(good, "alpha: 2", "beta: 2", 1), `line 13: M has no parameter "beta"`},
-		{"bad param type", strings.Replace(good, "alpha: 2", "alpha: lots", 1), `parameters of M`},
+		{"bad param type", strings.Replace(good, "alpha: 2", "alpha: lots", 1), `M parameter alpha`},
 		{"duplicate label", strings.Replace(good, "label: M2", "label: M", 1), `method label "M" is used twice`},
 		{"duplicate dataset", strings.Replace(good, "name: B", "name: A", 1), `dataset "A" is listed twice`},
 		{"bad seeds", strings.Replace(good, "seeds: 3", "seeds: -1", 1), "seeds must be a positive count"},
@@ -191,8 +193,13 @@ func TestRepoSpecs(t *testing.T) {
 			continue
 		}
 		n++
-		if _, _, err := Load(f); err != nil {
+		s, _, err := Load(f)
+		if err != nil {
 			t.Error(err)
+			continue
+		}
+		if _, err := s.Expand(methods.Default, ident, Filter{}); err != nil {
+			t.Errorf("%s: %v", f, err)
 		}
 	}
 	if n == 0 {
@@ -226,5 +233,98 @@ func TestSweepLabels(t *testing.T) {
 	}
 	if err == nil || !strings.Contains(err.Error(), `row label "S[alpha=1]" is produced twice`) {
 		t.Fatalf("clashing sweeps: %v", err)
+	}
+}
+
+// TestIdentityIgnoresLabel: two entries that differ only in their label get
+// the same seed and configuration hash, so renaming a table row reruns
+// nothing; every method of a repetition gets the same seed (common random
+// numbers); and entries that resolve to the same run are planned once and
+// listed under both labels.
+func TestIdentityIgnoresLabel(t *testing.T) {
+	renamed := strings.Replace(good, "label: M2", "label: Renamed", 1)
+	a, _ := Parse([]byte(good))
+	b, err := Parse([]byte(renamed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pa, _ := a.Expand(testRegistry(), ident, Filter{})
+	pb, err := b.Expand(testRegistry(), ident, Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pa.Runs) != len(pb.Runs) {
+		t.Fatalf("%d and %d runs", len(pa.Runs), len(pb.Runs))
+	}
+	seeds := map[string]uint64{}
+	for i := range pa.Runs {
+		ra, rb := pa.Runs[i], pb.Runs[i]
+		if ra.ConfigHash != rb.ConfigHash || ra.Seed != rb.Seed {
+			t.Fatalf("renaming %s changed its identity", ra.Label)
+		}
+		key := fmt.Sprintf("%s/%d", ra.Dataset, ra.Rep)
+		if s, ok := seeds[key]; ok && s != ra.Seed {
+			t.Fatalf("%s: methods of one repetition get different seeds", key)
+		}
+		seeds[key] = ra.Seed
+	}
+	// A second entry with M's defaults under another label is the same run.
+	dup, err := Parse([]byte(good + "  - label: M again\n    method: M\n    params: {alpha: 1}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pd, err := dup.Expand(testRegistry(), ident, Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pd.Runs) != len(pa.Runs) {
+		t.Fatalf("duplicate entry planned %d runs, want %d (run once)", len(pd.Runs), len(pa.Runs))
+	}
+	both := 0
+	for _, r := range pd.Runs {
+		if r.Label == "M" {
+			if len(r.Labels) != 2 || r.Labels[1].Name != "M again" {
+				t.Fatalf("labels of the shared run: %+v", r.Labels)
+			}
+			both++
+		}
+	}
+	if both != 2*3 {
+		t.Fatalf("%d shared runs, want 6", both)
+	}
+}
+
+// TestSweepValuesAsData: sweep points carry their parameter and value.
+func TestSweepValuesAsData(t *testing.T) {
+	s, err := Parse([]byte(good + "  - label: S\n    method: M\n    sweep: {param: alpha, values: [0.5, 3]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := s.Expand(testRegistry(), ident, Filter{Methods: []string{"S"}, Seeds: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range plan.Runs {
+		l := r.Labels[0]
+		if l.SweepParam != "alpha" || (l.SweepValue != "0.5" && l.SweepValue != "3") {
+			t.Fatalf("sweep label %+v", l)
+		}
+	}
+}
+
+func TestKMeansSettings(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{"kmeans: {replicates: 0}\n", "kmeans.replicates = 0"},
+		{"kmeans: {max_iter: 0}\n", "kmeans.max_iter = 0"},
+		{"kmeans: {tol: .nan}\n", "kmeans.tol"},
+		{"kmeans: {tol: -1}\n", "kmeans.tol"},
+	} {
+		if _, err := Parse([]byte(good + tc.body)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.body, err, tc.want)
+		}
+	}
+	s, err := Parse([]byte(good + "kmeans: {tol: 0, replicates: 1}\n"))
+	if err != nil || s.KMeans != (KMeans{Replicates: 1, MaxIter: DefaultKMeansMaxIter, Tol: 0}) {
+		t.Fatalf("explicit tol 0 and one replicate: %+v, %v", s.KMeans, err)
 	}
 }

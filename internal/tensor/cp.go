@@ -337,30 +337,3 @@ func Fit(x *Dense, factors []*mat.Dense) (float64, error) {
 	w.MTTKRP(&m, x, factors, N-1)
 	return FitFromMTTKRP(x.NormSq(), &m, N-1, factors), nil
 }
-
-// AbsorbScale rescales every column of every factor except factors[into] to
-// unit L2 norm and multiplies the matching column of factors[into] by the
-// product of the removed norms, leaving the CP tensor unchanged. Zero columns
-// are left as they are.
-func AbsorbScale(factors []*mat.Dense, into int) {
-	_, R := factors[into].Dims()
-	for r := 0; r < R; r++ {
-		scale := 1.0
-		for k, a := range factors {
-			if k == into {
-				continue
-			}
-			col := mat.Col(nil, r, a)
-			nr := floats.Norm(col, 2)
-			if nr == 0 {
-				continue
-			}
-			floats.Scale(1/nr, col)
-			a.SetCol(r, col)
-			scale *= nr
-		}
-		col := mat.Col(nil, r, factors[into])
-		floats.Scale(scale, col)
-		factors[into].SetCol(r, col)
-	}
-}

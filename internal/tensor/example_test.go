@@ -5,7 +5,6 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"nmfbench/datasets"
 	"nmfbench/internal/tensor"
 )
 
@@ -18,8 +17,7 @@ func Example() {
 		2, 4, 6, 12, // image 1 = 2 × image 0
 		3, 6, 9, 18, // image 2 = 3 × image 0
 	})
-	d := &datasets.Dataset{Name: "toy", X: x, Labels: []int{1, 1, 1}, Classes: 1, Height: 2, Width: 2}
-	t, err := tensor.FromDataset(d)
+	t, err := tensor.FromImages(x, 2, 2)
 	if err != nil {
 		fmt.Println(err)
 		return

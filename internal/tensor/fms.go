@@ -6,6 +6,8 @@ import (
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
+
+	"nmfbench/internal/assign"
 )
 
 // FactorMatchScore compares two CP models of the same shape and rank R up to
@@ -44,7 +46,7 @@ func FactorMatchScore(a, b []*mat.Dense) (float64, []int, error) {
 			}
 		}
 	}
-	perm := maxAssignment(score)
+	perm := assign.SolveFunc(R, R, func(i, j int) float64 { return -score.At(i, j) })
 	var sum float64
 	for r, s := range perm {
 		sum += score.At(r, s)
@@ -65,63 +67,4 @@ func unitColumns(m *mat.Dense) *mat.Dense {
 		}
 	}
 	return out
-}
-
-// maxAssignment returns the permutation p maximizing Σ_r w[r, p[r]] for a
-// square matrix w (Hungarian algorithm with potentials, O(R³)).
-func maxAssignment(w *mat.Dense) []int {
-	n, _ := w.Dims()
-	// Minimize cost = −w. Arrays are 1-based with index 0 as the sentinel.
-	u := make([]float64, n+1)
-	v := make([]float64, n+1)
-	match := make([]int, n+1) // match[col] = row
-	way := make([]int, n+1)
-	minv := make([]float64, n+1)
-	used := make([]bool, n+1)
-	for row := 1; row <= n; row++ {
-		match[0] = row
-		col0 := 0
-		for j := range minv {
-			minv[j] = math.Inf(1)
-			used[j] = false
-		}
-		for {
-			used[col0] = true
-			r0, delta, col1 := match[col0], math.Inf(1), 0
-			for j := 1; j <= n; j++ {
-				if used[j] {
-					continue
-				}
-				cur := -w.At(r0-1, j-1) - u[r0] - v[j]
-				if cur < minv[j] {
-					minv[j], way[j] = cur, col0
-				}
-				if minv[j] < delta {
-					delta, col1 = minv[j], j
-				}
-			}
-			for j := 0; j <= n; j++ {
-				if used[j] {
-					u[match[j]] += delta
-					v[j] -= delta
-				} else {
-					minv[j] -= delta
-				}
-			}
-			col0 = col1
-			if match[col0] == 0 {
-				break
-			}
-		}
-		for col0 != 0 {
-			col1 := way[col0]
-			match[col0] = match[col1]
-			col0 = col1
-		}
-	}
-	perm := make([]int, n)
-	for j := 1; j <= n; j++ {
-		perm[match[j]-1] = j - 1
-	}
-	return perm
 }

@@ -21,7 +21,7 @@
 // In this layout the last-mode unfolding X₍N₎ is the row-major I_N × ∏_{k<N} I_k
 // matrix over the same memory, so an image dataset (n × HW, row i the
 // column-major H × W image i) is exactly the H × W × n tensor and its X is
-// X₍₃₎; FromDataset returns that tensor without copying.
+// X₍₃₎; FromImages returns that tensor without copying.
 package tensor
 
 import (
@@ -30,12 +30,10 @@ import (
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
-
-	"nmfbench/datasets"
 )
 
 // Dense is a dense N-way tensor of float64 stored column-major (first index
-// fastest). Its data may be shared with a matrix (see FromDataset, LastUnfolding).
+// fastest). Its data may be shared with a matrix (see FromImages, LastUnfolding).
 type Dense struct {
 	shape []int
 	data  []float64
@@ -80,19 +78,19 @@ func checkShape(shape []int) (int, error) {
 	return size, nil
 }
 
-// FromDataset returns the Height × Width × n image tensor of d, sharing the
-// memory of d.X (its mode-3 unfolding). It copies only when d.X is a strided
-// view whose rows are not contiguous. The tensor must not be modified, since
-// methods must not modify their data.
-func FromDataset(d *datasets.Dataset) (*Dense, error) {
-	if d == nil || d.X == nil {
-		return nil, fmt.Errorf("tensor: no dataset")
+// FromImages returns the height × width × n image tensor whose mode-3
+// unfolding is x (n × height·width, one column-major image per row), sharing
+// the memory of x. It copies only when x is a strided view whose rows are not
+// contiguous. The tensor must not be modified when x must not be.
+func FromImages(x *mat.Dense, height, width int) (*Dense, error) {
+	if x == nil {
+		return nil, fmt.Errorf("tensor: no data")
 	}
-	if !d.IsImage() {
-		return nil, fmt.Errorf("tensor: dataset %q is not a set of images (height %d, width %d, %d features)", d.Name, d.Height, d.Width, d.Features())
+	n, f := x.Dims()
+	if height < 1 || width < 1 || height*width != f {
+		return nil, fmt.Errorf("tensor: the data are not images of %d × %d pixels (%d features per sample)", height, width, f)
 	}
-	n, f := d.X.Dims()
-	raw := d.X.RawMatrix()
+	raw := x.RawMatrix()
 	data := raw.Data[:n*f]
 	if raw.Stride != f {
 		data = make([]float64, n*f)
@@ -100,7 +98,7 @@ func FromDataset(d *datasets.Dataset) (*Dense, error) {
 			copy(data[i*f:(i+1)*f], raw.Data[i*raw.Stride:i*raw.Stride+f])
 		}
 	}
-	return NewDense([]int{d.Height, d.Width, n}, data)
+	return NewDense([]int{height, width, n}, data)
 }
 
 // Shape returns a copy of the tensor's dimensions.

@@ -10,7 +10,7 @@ import (
 	"gonum.org/v1/gonum/floats/scalar"
 	"gonum.org/v1/gonum/mat"
 
-	"nmfbench/datasets"
+	"nmfbench/internal/dense"
 )
 
 func randTensor(rng *rand.Rand, shape ...int) *Dense {
@@ -116,7 +116,7 @@ func floatsEqual(a, b []float64) bool {
 	return true
 }
 
-func TestFromDatasetIsZeroCopyMode3View(t *testing.T) {
+func TestFromImagesIsZeroCopyMode3View(t *testing.T) {
 	const H, W, n = 3, 4, 5
 	rng := rand.New(rand.NewPCG(2, 2))
 	x := mat.NewDense(n, H*W, nil)
@@ -125,8 +125,7 @@ func TestFromDatasetIsZeroCopyMode3View(t *testing.T) {
 			x.Set(i, j, rng.Float64())
 		}
 	}
-	d := &datasets.Dataset{Name: "toy", X: x, Labels: make([]int, n), Classes: 1, Height: H, Width: W}
-	ten, err := FromDataset(d)
+	ten, err := FromImages(x, H, W)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +133,7 @@ func TestFromDatasetIsZeroCopyMode3View(t *testing.T) {
 		t.Fatalf("shape %v, want [%d %d %d]", got, H, W, n)
 	}
 	if &ten.Data()[0] != &x.RawMatrix().Data[0] {
-		t.Fatal("FromDataset copied the data")
+		t.Fatal("FromImages copied the data")
 	}
 	for i := 0; i < n; i++ {
 		for r := 0; r < H; r++ {
@@ -151,15 +150,14 @@ func TestFromDatasetIsZeroCopyMode3View(t *testing.T) {
 	// A strided view is copied, with the same values.
 	big := mat.NewDense(n, H*W+2, nil)
 	big.Slice(0, n, 1, H*W+1).(*mat.Dense).Copy(x)
-	dv := &datasets.Dataset{Name: "view", X: big.Slice(0, n, 1, H*W+1).(*mat.Dense), Height: H, Width: W}
-	tv, err := FromDataset(dv)
+	tv, err := FromImages(big.Slice(0, n, 1, H*W+1).(*mat.Dense), H, W)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !floatsEqual(tv.Data(), ten.Data()) {
 		t.Fatal("strided dataset view gives different values")
 	}
-	if _, err := FromDataset(&datasets.Dataset{Name: "flat", X: x}); err == nil || !strings.Contains(err.Error(), "not a set of images") {
+	if _, err := FromImages(x, H*W, 2); err == nil || !strings.Contains(err.Error(), "not images") {
 		t.Fatalf("non-image dataset: error %v", err)
 	}
 }
@@ -335,12 +333,14 @@ func TestReconstructAndFit(t *testing.T) {
 	}
 }
 
-func TestAbsorbScale(t *testing.T) {
+// TestAbsorbScaleKeepsCPTensor: dense.AbsorbScale (the scale fix NCP, GNCP
+// and GWNTF use) leaves a CP tensor unchanged.
+func TestAbsorbScaleKeepsCPTensor(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 6))
 	shape := []int{4, 5, 6}
 	fs := randFactors(rng, shape, 3)
 	before, _ := Reconstruct(fs)
-	AbsorbScale(fs, 2)
+	dense.AbsorbScale(fs, 2, 2)
 	after, _ := Reconstruct(fs)
 	for i := range before.data {
 		if !scalar.EqualWithinRel(before.data[i], after.data[i], 1e-13) {
@@ -404,54 +404,6 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
-}
-
-func TestMaxAssignmentMatchesBruteForce(t *testing.T) {
-	rng := rand.New(rand.NewPCG(8, 8))
-	for trial := 0; trial < 20; trial++ {
-		n := 1 + trial%6
-		w := mat.NewDense(n, n, nil)
-		for i := 0; i < n; i++ {
-			for j := 0; j < n; j++ {
-				w.Set(i, j, math.Floor(rng.Float64()*5)) // ties on purpose
-			}
-		}
-		p := maxAssignment(w)
-		var got float64
-		seen := make([]bool, n)
-		for r, c := range p {
-			if seen[c] {
-				t.Fatalf("assignment %v is not a permutation", p)
-			}
-			seen[c] = true
-			got += w.At(r, c)
-		}
-		best := math.Inf(-1)
-		permute(make([]int, 0, n), make([]bool, n), func(q []int) {
-			var s float64
-			for r, c := range q {
-				s += w.At(r, c)
-			}
-			best = math.Max(best, s)
-		})
-		if got != best {
-			t.Fatalf("n=%d: assignment value %v, optimum %v", n, got, best)
-		}
-	}
-}
-
-func permute(prefix []int, used []bool, f func([]int)) {
-	if len(prefix) == len(used) {
-		f(prefix)
-		return
-	}
-	for j := range used {
-		if !used[j] {
-			used[j] = true
-			permute(append(prefix, j), used, f)
-			used[j] = false
-		}
-	}
 }
 
 func TestInputErrors(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
+
+	"nmfbench/internal/dense"
 )
 
 // Options configures Factorize. The zero value is not usable; start from
@@ -37,6 +39,11 @@ type Options struct {
 	// Tol, when positive, stops the alternation once the objective changes by
 	// at most Tol·max(1, |J|) between outer iterations.
 	Tol float64
+	// InitialObjective, when set, makes Result.Objective[0] the objective of
+	// the initial dictionary with its optimal weights, J(D₀, Λ*(D₀)) (one
+	// extra weights solve, from G = 0, that leaves the iterates unchanged),
+	// so that Objective[t] is the value after outer iteration t.
+	InitialObjective bool
 	// Progress, when non-nil, is called after each outer iteration.
 	Progress func(iter int, objective float64)
 }
@@ -133,6 +140,15 @@ func Factorize(ctx context.Context, x *mat.Dense, k *Kernel, opt Options, rng *r
 	gD := make([]float64, m*n)
 	gW := make([]float64, m*n)
 	prev := math.NaN()
+	if opt.InitialObjective {
+		g0 := make([]float64, m*n)
+		f0, _, err := s.solve(ctx, g0, func(grad, g *mat.Dense) float64 { return dual.weights(grad, g, dict, opt.Rho1) })
+		if err != nil {
+			return nil, fmt.Errorf("wnmf: objective of the initial dictionary: %w", err)
+		}
+		prev = opt.Rho2*negEntropy(dict) - f0
+		res.Objective = append(res.Objective, prev)
+	}
 	for it := 0; it < opt.Iterations; it++ {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("wnmf: stopped at outer iteration %d: %w", it, err)
@@ -147,7 +163,7 @@ func Factorize(ctx context.Context, x *mat.Dense, k *Kernel, opt Options, rng *r
 			return nil, fmt.Errorf("wnmf: outer iteration %d, dictionary step: %w", it, err)
 		}
 		dual.dictPrimal(dict, s.gm(gD), lam, opt.Rho2)
-		if !allFinite(dict) {
+		if !dense.Finite(dict) {
 			return nil, fmt.Errorf("wnmf: outer iteration %d: dictionary became non-finite (try larger ε or ρ₂)", it)
 		}
 		res.DictStats = append(res.DictStats, st)
@@ -158,7 +174,7 @@ func Factorize(ctx context.Context, x *mat.Dense, k *Kernel, opt Options, rng *r
 			return nil, fmt.Errorf("wnmf: outer iteration %d, weights step: %w", it, err)
 		}
 		dual.weightsPrimal(lam, s.gm(gW), dict, opt.Rho1)
-		if !allFinite(lam) {
+		if !dense.Finite(lam) {
 			return nil, fmt.Errorf("wnmf: outer iteration %d: weights became non-finite (try larger ε or ρ₁)", it)
 		}
 		res.WeightsStats = append(res.WeightsStats, st)
@@ -267,7 +283,7 @@ func (s *subSolver) solve(ctx context.Context, g []float64, f func(grad, g *mat.
 		}
 		st.Status = err.Error()
 	}
-	if math.IsNaN(res.F) || math.IsInf(res.F, 0) || !finite(res.X) {
+	if math.IsNaN(res.F) || math.IsInf(res.F, 0) || !dense.AllFinite(res.X) {
 		return 0, st, fmt.Errorf("L-BFGS ended at a non-finite point (objective %v); try larger ε or ρ", res.F)
 	}
 	copy(g, res.X)
@@ -290,26 +306,6 @@ func randSimplexCols(r, c int, rng *rand.Rand) *mat.Dense {
 		raw[i] /= sum[i%c]
 	}
 	return a
-}
-
-func allFinite(a *mat.Dense) bool {
-	r, c := a.Dims()
-	raw := a.RawMatrix()
-	for i := 0; i < r; i++ {
-		if !finite(raw.Data[i*raw.Stride : i*raw.Stride+c]) {
-			return false
-		}
-	}
-	return true
-}
-
-func finite(s []float64) bool {
-	for _, v := range s {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return false
-		}
-	}
-	return true
 }
 
 // negEntropy returns E(A) = Σ A_ij log A_ij (0 log 0 = 0).

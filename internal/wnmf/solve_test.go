@@ -204,23 +204,3 @@ func TestFactorizeCancel(t *testing.T) {
 		t.Errorf("ran %d outer iterations after cancellation, want 1", calls)
 	}
 }
-
-func TestFrobeniusNMF(t *testing.T) {
-	rng := rand.New(rand.NewPCG(9, 9))
-	w0, h0 := randSimplexCols(10, 2, rng), randSimplexCols(2, 8, rng)
-	var x mat.Dense
-	x.Mul(w0, h0)
-	w, h, obj := frobeniusNMF(&x, 2, 3000, rng)
-	// Lee–Seung: the objective never increases.
-	for i := 1; i < len(obj); i++ {
-		if obj[i] > obj[i-1]*(1+1e-12) {
-			t.Fatalf("objective rose at iteration %d: %g → %g", i, obj[i-1], obj[i])
-		}
-	}
-	var r mat.Dense
-	r.Mul(w, h)
-	r.Sub(&x, &r)
-	if rel := mat.Norm(&r, 2) / mat.Norm(&x, 2); rel > 1e-3 {
-		t.Errorf("exact rank-2 data reconstructed with relative error %g", rel)
-	}
-}

@@ -1,5 +1,0 @@
-package baselines
-
-// Tests and benchmarks use the same BLAS backend as runexp (OpenBLAS when
-// built with -tags netlib).
-import _ "nmfbench/internal/blasbackend"
