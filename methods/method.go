@@ -46,7 +46,15 @@ type Problem struct {
 	// Progress, when non-nil, is called after each iteration with the
 	// iteration number and objective; it must be cheap.
 	Progress func(iter int, objective float64)
+	// Threads is the number of goroutines the method may keep busy (0 means
+	// 1). The runner gives each of its workers GOMAXPROCS/workers, so that
+	// parallel runs do not oversubscribe the cores. A method's result must
+	// not depend on it.
+	Threads int
 }
+
+// Goroutines returns p.Threads, at least 1.
+func (p *Problem) Goroutines() int { return max(1, p.Threads) }
 
 // Result is what a fitted method returns.
 //

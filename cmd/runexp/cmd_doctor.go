@@ -5,14 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"nmfbench/internal/blasbackend"
+	"nmfbench/internal/ot/vmath"
 )
 
 // doctorElementwise, when set (to the elementwise kernels' self-report), adds
 // a line on them to the doctor's report.
-var doctorElementwise func() string
+var doctorElementwise = func() string {
+	return "vmath path " + vmath.Path() + " (available: " + strings.Join(vmath.Paths(), ", ") + "; NMFBENCH_VMATH caps it)"
+}
 
 // cmdDoctor diagnoses the BLAS setup: backend, OpenBLAS core loaded and the
 // one the CPU supports, CPU features, threads, DGEMM verified against gonum,

@@ -63,11 +63,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		return nil
 	}
-	if *workers > 1 {
-		// Parallel runs each use one BLAS thread: faster overall, and
-		// identical results whatever the worker count.
-		blasbackend.SetThreads(1)
+	if *workers < 1 {
+		return fmt.Errorf("-j %d: the number of parallel runs must be at least 1", *workers)
 	}
+	// One BLAS thread per run whatever the worker count: parallelism comes
+	// from running runs side by side, and -j 1, 2 or 8 give bit-identical
+	// results (a multithreaded GEMM sums in another order). docs/harness.md.
+	blasbackend.SetThreads(1)
 	if err := os.MkdirAll(filepath.Dir(*db), 0o755); err != nil {
 		return fmt.Errorf("create database directory: %w", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -236,7 +237,7 @@ func execute(ctx context.Context, r spec.Run, p prepared, memo *methods.Memo, s 
 	fitStart := time.Now()
 	prob := &methods.Problem{
 		Data: d, K: d.Classes, RNG: rand.New(rand.NewPCG(r.Seed, streamMethod)),
-		Memo: memo, DataKey: p.key,
+		Memo: memo, DataKey: p.key, Threads: max(1, runtime.GOMAXPROCS(0)/max(1, opt.Workers)),
 	}
 	res, err := r.Method.Fit(ctx, prob)
 	rec.FitSeconds = time.Since(fitStart).Seconds()

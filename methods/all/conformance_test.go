@@ -81,8 +81,11 @@ func TestConformance(t *testing.T) {
 			if len(res.Objective) > 0 && len(iters) != res.Iterations {
 				t.Errorf("Progress called %d times for %d iterations", len(iters), res.Iterations)
 			}
-			// Deterministic for a seed, whatever the memo holds.
-			again, err := c.Fit(context.Background(), problem(d, 7))
+			// Deterministic for a seed, whatever the memo holds and however many
+			// goroutines the method may use.
+			p3 := problem(d, 7)
+			p3.Threads = 3
+			again, err := c.Fit(context.Background(), p3)
 			if err != nil {
 				t.Fatal(err)
 			}
