@@ -6,11 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -104,12 +106,40 @@ func missingError(what, file, sum, how string, found bool, source string, cause 
 	return fmt.Errorf("%s: file %s (sha256 %s) %s; %s: %w", what, file, sum, where, howToGet(source), cause)
 }
 
+// MaxFileSize bounds the data files nmfbench reads: every registered file
+// is a few MB, so anything larger cannot have the registered checksum and is
+// refused before it is read into memory.
+const MaxFileSize = 64 << 20
+
 // readVerified reads the file and checks its SHA-256 against want before
-// anything parses it.
+// anything parses it. Only regular files (symbolic links followed) of at most
+// MaxFileSize bytes are read: a FIFO, a device or /dev/zero in place of a
+// data file is an error, never a hang or an out-of-memory abort.
 func readVerified(path, want string) ([]byte, error) {
-	b, err := os.ReadFile(path)
+	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s); a data file must be an ordinary file", path, st.Mode().Type())
+	}
+	if st.Size() > MaxFileSize {
+		return nil, fmt.Errorf("%s is %d bytes, larger than any registered data file (limit %d): %w", path, st.Size(), MaxFileSize, ErrChecksum)
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st2, err := f.Stat(); err != nil || !st2.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s changed while being opened; a data file must be an ordinary file", path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(b) > MaxFileSize {
+		return nil, fmt.Errorf("%s grew beyond %d bytes while being read", path, MaxFileSize)
 	}
 	sum := sha256.Sum256(b)
 	if got := hex.EncodeToString(sum[:]); got != want {

@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -234,5 +236,44 @@ func TestLoadSynthetic(t *testing.T) {
 		if ds.Samples() != in.Samples || ds.Features() != in.Features || ds.Classes != in.Classes || ds.Validate() != nil {
 			t.Errorf("%s: %d×%d, %d classes, want %+v", name, ds.Samples(), ds.Features(), ds.Classes, in)
 		}
+	}
+}
+
+// TestLoadRefusesNonRegularFiles: a FIFO, a device (through a symbolic link)
+// or a file larger than any dataset in place of a data file is an error
+// naming the file, returned at once (no hang, no out-of-memory abort).
+func TestLoadRefusesNonRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "COIL20.mat")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("cannot make a FIFO here: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := Load(context.Background(), dir, "COIL20"); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("FIFO: error %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Load hung on a FIFO")
+	}
+	dir2 := t.TempDir()
+	if err := os.Symlink("/dev/zero", filepath.Join(dir2, "COIL20.mat")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(context.Background(), dir2, "COIL20"); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("/dev/zero: error %v", err)
+	}
+	dir3 := t.TempDir()
+	big := filepath.Join(dir3, "COIL20.mat")
+	if err := os.WriteFile(big, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(big, MaxFileSize+1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(context.Background(), dir3, "COIL20"); err == nil || !strings.Contains(err.Error(), "larger than any registered data file") {
+		t.Errorf("huge file: error %v", err)
 	}
 }

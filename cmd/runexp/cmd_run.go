@@ -70,6 +70,23 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	// from running runs side by side, and -j 1, 2 or 8 give bit-identical
 	// results (a multithreaded GEMM sums in another order). docs/harness.md.
 	blasbackend.SetThreads(1)
+	// Everything that can fail on the spec's side is checked before the
+	// database is touched: a broken spec leaves no rows behind.
+	var refs []results.Reference
+	if s.Reference != "" {
+		rv, err := spec.LoadReference(s.Reference)
+		if err != nil {
+			return fmt.Errorf("%s: reference: %w (the path is relative to the spec file; copy the reference file beside the spec or fix the path)", path, err)
+		}
+		for _, r := range rv {
+			refs = append(refs, results.Reference(r))
+		}
+	}
+	for _, d := range plan.Datasets() {
+		if err := src.Check(ctx, d); err != nil {
+			return err
+		}
+	}
 	if err := os.MkdirAll(filepath.Dir(*db), 0o755); err != nil {
 		return fmt.Errorf("create database directory: %w", err)
 	}
@@ -85,16 +102,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := store.SaveMethodOrder(ctx, plan.Labels); err != nil {
 		return fmt.Errorf("record method order: %w", err)
 	}
-	if s.Reference != "" {
-		refs, err := spec.LoadReference(s.Reference)
-		if err != nil {
-			return err
-		}
-		var rs []results.Reference
-		for _, r := range refs {
-			rs = append(rs, results.Reference(r))
-		}
-		if err := store.SaveReferences(ctx, rs); err != nil {
+	if len(refs) > 0 {
+		if err := store.SaveReferences(ctx, refs); err != nil {
 			return fmt.Errorf("record reference values: %w", err)
 		}
 	}

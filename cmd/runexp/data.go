@@ -55,3 +55,11 @@ func (s *dataSource) Identity(name string) (string, error) {
 	}
 	return in.SHA256, nil
 }
+
+// Check verifies that the named dataset can be loaded (file present,
+// checksum right) before anything is written, so a missing file fails the
+// command before the results database is touched.
+func (s *dataSource) Check(ctx context.Context, name string) error {
+	_, err := s.Load(ctx, name) // cached: the run reuses it
+	return err
+}

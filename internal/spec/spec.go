@@ -17,12 +17,16 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -51,12 +55,20 @@ type Spec struct {
 // Seeds is a list of repetition indices; YAML accepts a count n (0..n−1) or a list.
 type Seeds []int
 
+// Limits on the size-like fields of a spec (docs/harness.md).
+const (
+	MaxSeeds       = 10_000  // repetitions of a spec
+	MaxRepIndex    = 999_999 // largest repetition index in a seeds list
+	MaxLabelLen    = 200     // characters of a method label or dataset name
+	MaxSweepValues = 1000    // values of one sweep
+)
+
 // UnmarshalYAML reads a count or a list.
 func (s *Seeds) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode {
 		var c int
-		if err := n.Decode(&c); err != nil || c < 1 {
-			return fmt.Errorf("line %d: seeds must be a positive count or a list of repetition indices", n.Line)
+		if n.Tag != "!!int" || n.Decode(&c) != nil || c < 1 || c > MaxSeeds {
+			return fmt.Errorf("line %d: seeds = %s: must be a whole count in [1, %d] or a list of repetition indices", n.Line, n.Value, MaxSeeds)
 		}
 		*s = make(Seeds, c)
 		for i := range *s {
@@ -64,14 +76,22 @@ func (s *Seeds) UnmarshalYAML(n *yaml.Node) error {
 		}
 		return nil
 	}
+	if n.Kind != yaml.SequenceNode || len(n.Content) > MaxSeeds {
+		return fmt.Errorf("line %d: seeds must be a whole count in [1, %d] or a list of at most %d repetition indices", n.Line, MaxSeeds, MaxSeeds)
+	}
+	for _, e := range n.Content {
+		if e.Kind != yaml.ScalarNode || e.Tag != "!!int" {
+			return fmt.Errorf("line %d: seeds list entry %q is not a whole number", e.Line, e.Value)
+		}
+	}
 	var l []int
 	if err := n.Decode(&l); err != nil {
 		return fmt.Errorf("line %d: seeds must be a positive count or a list of repetition indices", n.Line)
 	}
 	seen := map[int]bool{}
 	for _, v := range l {
-		if v < 0 || seen[v] {
-			return fmt.Errorf("line %d: seeds list has a negative or repeated index %d", n.Line, v)
+		if v < 0 || v > MaxRepIndex || seen[v] {
+			return fmt.Errorf("line %d: seeds list has a negative, repeated or too large (> %d) index %d", n.Line, MaxRepIndex, v)
 		}
 		seen[v] = true
 	}
@@ -170,8 +190,20 @@ func Load(path string) (*Spec, []byte, error) {
 // Parse decodes a spec from YAML, rejecting unknown keys, and fills defaults.
 func Parse(body []byte) (*Spec, error) {
 	var root yaml.Node
-	if err := yaml.Unmarshal(body, &root); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("empty spec")
+		}
 		return nil, err
+	}
+	var second yaml.Node
+	if err := dec.Decode(&second); !errors.Is(err, io.EOF) {
+		line := second.Line
+		if len(second.Content) > 0 {
+			line = second.Content[0].Line
+		}
+		return nil, fmt.Errorf("line %d: the file holds a second YAML document (after ---); a spec is one document", line)
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
 		return nil, fmt.Errorf("empty spec")
@@ -237,10 +269,19 @@ func (s *Spec) validate() error {
 	if len(s.Methods) == 0 {
 		return fmt.Errorf("methods: at least one method is needed")
 	}
+	if *s.KeepFactors < 0 || *s.KeepFactors > MaxSeeds {
+		return fmt.Errorf("keep_factors = %d: must be in [0, %d]", *s.KeepFactors, MaxSeeds)
+	}
+	if err := checkName("name", s.Name); err != nil {
+		return err
+	}
 	seen := map[string]int{}
 	for i, d := range s.Datasets {
 		if d.Name == "" {
 			return fmt.Errorf("line %d: datasets[%d].name is missing", d.line, i)
+		}
+		if err := checkName(fmt.Sprintf("line %d: datasets[%d].name", d.line, i), d.Name); err != nil {
+			return err
 		}
 		if prev, dup := seen[strings.ToLower(d.Name)]; dup {
 			return fmt.Errorf("line %d: dataset %q is listed twice (also line %d; names are case-insensitive)", d.line, d.Name, prev)
@@ -251,6 +292,12 @@ func (s *Spec) validate() error {
 	for i, m := range s.Methods {
 		if m.Method == "" {
 			return fmt.Errorf("line %d: methods[%d].method is missing", m.line, i)
+		}
+		if err := checkName(fmt.Sprintf("line %d: methods[%d].label", m.line, i), m.Label); err != nil {
+			return err
+		}
+		if m.Sweep != nil && len(m.Sweep.Values) > MaxSweepValues {
+			return fmt.Errorf("line %d: methods[%d].sweep has %d values; at most %d", m.line, i, len(m.Sweep.Values), MaxSweepValues)
 		}
 		// Sweeps expand into "Label[param=value]" rows, so two sweeps of one
 		// label over different parameters may share it; Expand checks the
@@ -268,9 +315,30 @@ func (s *Spec) validate() error {
 	return nil
 }
 
+// checkName rejects names and labels that cannot be shown or stored well:
+// longer than MaxLabelLen characters, or holding control characters (a
+// newline would break every table).
+func checkName(what, v string) error {
+	if n := utf8.RuneCountInString(v); n > MaxLabelLen {
+		return fmt.Errorf("%s is %d characters long; at most %d", what, n, MaxLabelLen)
+	}
+	if !utf8.ValidString(v) {
+		return fmt.Errorf("%s is not valid UTF-8", what)
+	}
+	for _, r := range v {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("%s %q holds a control character (%U)", what, v, r)
+		}
+	}
+	return nil
+}
+
 // checkKeys reports the first mapping key in n that has no yaml-tagged field
 // in t, recursing into nested structs and slices of structs.
 func checkKeys(n *yaml.Node, t reflect.Type, path string) error {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias // check what an alias stands for, after resolution
+	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -278,6 +346,10 @@ func checkKeys(n *yaml.Node, t reflect.Type, path string) error {
 		return nil
 	}
 	switch t.Kind() {
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint64, reflect.Uint32, reflect.Uint:
+		if n.Kind == yaml.ScalarNode && n.Tag != "!!int" {
+			return fmt.Errorf("line %d: %s = %s: must be a whole number", n.Line, orRoot(path), n.Value)
+		}
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
 			if _, custom := reflect.PointerTo(t).MethodByName("UnmarshalYAML"); custom {
@@ -298,6 +370,9 @@ func checkKeys(n *yaml.Node, t reflect.Type, path string) error {
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
+			if k.Value == "<<" {
+				return fmt.Errorf("line %d: merge keys (<<) are not supported in specs; write the keys out", k.Line)
+			}
 			ft, ok := fields[k.Value]
 			if !ok {
 				sort.Strings(names)
@@ -383,6 +458,19 @@ type Plan struct {
 	Notices []string // methods skipped, with the reason
 }
 
+// Datasets returns the names of the datasets the plan's runs use, in order.
+func (p *Plan) Datasets() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range p.Runs {
+		if !seen[r.Dataset] {
+			seen[r.Dataset] = true
+			out = append(out, r.Dataset)
+		}
+	}
+	return out
+}
+
 // Filter restricts a plan: empty fields keep everything.
 type Filter struct {
 	Datasets []string // dataset names
@@ -463,6 +551,11 @@ func (s *Spec) Expand(reg *methods.Registry, id Identity, f Filter) (*Plan, erro
 		pre := d.Preprocess
 		if pre == nil {
 			pre = s.Preprocess
+		}
+		for _, step := range pre {
+			if datasets.StepDoc(step) == "" {
+				return nil, fmt.Errorf("line %d: dataset %q: unknown preprocessing step %q (valid: %s)", d.line, d.Name, step, strings.Join(datasets.PreprocessSteps(), ", "))
+			}
 		}
 		index := map[string]int{} // config hash → position in plan.Runs
 		for _, e := range entries {

@@ -136,7 +136,7 @@ func TestErrors(t *testing.T) {
 		{"bad param type", strings.Replace(good, "alpha: 2", "alpha: lots", 1), `M parameter alpha`},
 		{"duplicate label", strings.Replace(good, "label: M2", "label: M", 1), `method label "M" is used twice`},
 		{"duplicate dataset", strings.Replace(good, "name: B", "name: A", 1), `dataset "A" is listed twice`},
-		{"bad seeds", strings.Replace(good, "seeds: 3", "seeds: -1", 1), "seeds must be a positive count"},
+		{"bad seeds", strings.Replace(good, "seeds: 3", "seeds: -1", 1), "seeds = -1: must be a whole count"},
 		{"no name", strings.Replace(good, "name: t\n", "", 1), "a spec needs a name"},
 		{"bad metric", good + "metrics: {ACC: accuracy}\n", `unknown score "accuracy"`},
 		{"bad yaml", "name: [", "yaml"},
