@@ -20,8 +20,10 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"os"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // SQLite driver
@@ -88,13 +90,21 @@ type Provenance struct {
 
 // Store is an open results database.
 type Store struct {
-	db   *sql.DB
-	path string
+	db       *sql.DB
+	path     string
+	readOnly bool
+}
+
+// fileURI returns the SQLite URI of path with the characters that URIs
+// reserve escaped, so that a file named "a#b.db" or "p%41q.db" is that file.
+func fileURI(path string) string {
+	r := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
+	return "file:" + r.Replace(path)
 }
 
 // Open opens (creating if needed) the database at path and migrates its schema.
 func Open(path string) (*Store, error) {
-	dsn := "file:" + path + "?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL"
+	dsn := fileURI(path) + "?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL"
 	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open results database %s: %w", path, err)
@@ -106,6 +116,70 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("results database %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// ErrNotResults marks a file that is not an nmfbench results database.
+var ErrNotResults = errors.New("not an nmfbench results database")
+
+// OpenReadOnly opens an existing database for reading only: nothing is
+// created or migrated, and a file without nmfbench's schema is refused with
+// ErrNotResults. It works on read-only files and directories (falling back
+// to SQLite's immutable mode when even the WAL index cannot be opened) and
+// reads databases of this program's schema version or an older one (which
+// it must not migrate: open it for writing once, e.g. with runexp run).
+func OpenReadOnly(path string) (*Store, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("results database %s: %w", path, err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("results database %s is not a regular file", path)
+	}
+	var lastErr error
+	for _, mode := range []string{"mode=ro", "mode=ro&immutable=1"} {
+		db, err := sql.Open("sqlite3", fileURI(path)+"?"+mode+"&_busy_timeout=10000")
+		if err != nil {
+			return nil, fmt.Errorf("open results database %s: %w", path, err)
+		}
+		s := &Store{db: db, path: path, readOnly: true}
+		v, err := s.version()
+		if err == nil {
+			if v != len(migrations) {
+				db.Close()
+				if v > len(migrations) {
+					return nil, fmt.Errorf("results database %s has schema version %d, newer than this program knows (%d): use a newer nmfbench", path, v, len(migrations))
+				}
+				return nil, fmt.Errorf("results database %s has the older schema version %d: open it once for writing (runexp run) to migrate it to version %d", path, v, len(migrations))
+			}
+			return s, nil
+		}
+		db.Close()
+		if errors.Is(err, ErrNotResults) {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		lastErr = err
+	}
+	return nil, fmt.Errorf("results database %s: %w", path, lastErr)
+}
+
+// version returns the schema version, or ErrNotResults when the database has
+// no nmfbench schema.
+func (s *Store) version() (int, error) {
+	var n int
+	if err := s.db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('schema_version', 'runs')`).Scan(&n); err != nil {
+		if strings.Contains(err.Error(), "file is not a database") {
+			return 0, ErrNotResults
+		}
+		return 0, err
+	}
+	if n != 2 {
+		return 0, ErrNotResults
+	}
+	var v int
+	if err := s.db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil {
+		return 0, ErrNotResults
+	}
+	return v, nil
 }
 
 // Close closes the database.

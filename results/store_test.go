@@ -1,7 +1,9 @@
 package results
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"database/sql"
 	"math"
 	"os"
@@ -241,4 +243,96 @@ func TestSetLabels(t *testing.T) {
 	if byLabel, _ := s.Runs(ctx, Query{Label: "B[x=1]"}); len(byLabel) != 1 {
 		t.Fatalf("query by label: %d runs", len(byLabel))
 	}
+}
+
+// TestOpenReadOnly: reading never writes. An empty file or another
+// program's database is refused as "not an nmfbench results database" and
+// left byte for byte as it was; a results database in a read-only directory
+// is readable; file names with URI-reserved characters name that file.
+func TestOpenReadOnly(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.db")
+	os.WriteFile(empty, nil, 0o644)
+	other := filepath.Join(dir, "other.db")
+	db, err := sql.Open("sqlite3", "file:"+other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE mine (x INTEGER); INSERT INTO mine VALUES (1)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for _, p := range []string{empty, other} {
+		before, _ := os.ReadFile(p)
+		_, err := OpenReadOnly(p)
+		if !errors.Is(err, ErrNotResults) {
+			t.Errorf("%s: error %v, want ErrNotResults", p, err)
+		}
+		after, _ := os.ReadFile(p)
+		if !bytes.Equal(before, after) {
+			t.Errorf("%s was modified by a read", p)
+		}
+		for _, suffix := range []string{"-wal", "-shm", "-journal"} {
+			if _, err := os.Stat(p + suffix); err == nil {
+				t.Errorf("%s%s created by a read", p, suffix)
+			}
+		}
+	}
+	if _, err := OpenReadOnly(filepath.Join(dir, "missing.db")); err == nil {
+		t.Error("a missing database opened")
+	}
+	// URI-reserved characters.
+	for _, name := range []string{"a#b.db", "p%41q.db", "res?_journal_mode=DELETE&x=.db"} {
+		p := filepath.Join(dir, name)
+		s, err := Open(p)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := s.Save(ctx, sampleRun("h"+name, 0)); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s: the database is not at its path: %v", name, err)
+		}
+		r, err := OpenReadOnly(p)
+		if err != nil {
+			t.Fatalf("%s read-only: %v", name, err)
+		}
+		runs, err := r.Runs(ctx, Query{})
+		if err != nil || len(runs) != 1 {
+			t.Errorf("%s: %d runs, %v", name, len(runs), err)
+		}
+		r.Close()
+	}
+	for _, stray := range []string{"a", "pAq.db", "res"} {
+		if _, err := os.Stat(filepath.Join(dir, stray)); err == nil {
+			t.Errorf("stray file %s written", stray)
+		}
+	}
+	// A read-only directory.
+	rodir := filepath.Join(dir, "ro")
+	os.Mkdir(rodir, 0o755)
+	p := filepath.Join(rodir, "r.db")
+	s, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Save(ctx, sampleRun("h1", 0))
+	s.Close()
+	os.Chmod(p, 0o444)
+	os.Chmod(rodir, 0o555)
+	defer os.Chmod(rodir, 0o755)
+	r, err := OpenReadOnly(p)
+	if err != nil {
+		t.Fatalf("read-only directory: %v", err)
+	}
+	if runs, err := r.Runs(ctx, Query{}); err != nil || len(runs) != 1 {
+		t.Errorf("read-only directory: %d runs, %v", len(runs), err)
+	}
+	if err := r.Save(ctx, sampleRun("h2", 0)); err == nil {
+		t.Error("a read-only store accepted a write")
+	}
+	r.Close()
 }
