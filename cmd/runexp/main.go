@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"nmfbench/internal/blasbackend"
@@ -27,9 +28,36 @@ func main() {
 	// Before anything else: OpenBLAS reads its core type when it loads, so a
 	// generic fallback core is replaced by re-executing with the right one.
 	blasbackend.Ensure()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	ctx, interrupted := interruptible(os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	if interrupted() {
+		code = exitInterrupted
+	}
+	os.Exit(code)
+}
+
+// exitInterrupted is the exit code after SIGINT or SIGTERM (128 + SIGINT).
+const exitInterrupted = 130
+
+// interruptible returns a context cancelled by the first SIGINT or SIGTERM
+// (the command stops gracefully: runs stored so far are kept) and a
+// function reporting whether that happened. A second signal exits at once
+// with code 130.
+func interruptible(stderr io.Writer) (context.Context, func() bool) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	var got atomic.Bool
+	go func() {
+		s := <-sig
+		got.Store(true)
+		fmt.Fprintf(stderr, "\nrunexp: %v: stopping after the runs in flight are abandoned (stored runs are kept); send it again to exit at once\n", s)
+		cancel()
+		<-sig
+		fmt.Fprintf(stderr, "runexp: second signal: exiting now\n")
+		os.Exit(exitInterrupted)
+	}()
+	return ctx, got.Load
 }
 
 // command is one subcommand.

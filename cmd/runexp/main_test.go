@@ -3,10 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"nmfbench/results"
 )
 
 // TestEndToEnd runs a spec on the synthetic dataset, re-runs it (resume:
@@ -73,6 +79,128 @@ func TestCLIErrors(t *testing.T) {
 		code := run(ctx, tc.args, &out, &errb)
 		if code != tc.code || !strings.Contains(out.String()+errb.String(), tc.want) {
 			t.Errorf("%v: exit %d output %q; want exit %d containing %q", tc.args, code, out.String()+errb.String(), tc.code, tc.want)
+		}
+	}
+}
+
+// TestMain lets the test binary act as runexp itself (for signal tests).
+func TestMain(m *testing.M) {
+	if os.Getenv("RUNEXP_TEST_AS_MAIN") == "1" {
+		os.Args = append([]string{"runexp"}, strings.Split(os.Getenv("RUNEXP_TEST_ARGS"), "\x1f")...)
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// TestInterruptExitsWith130: SIGINT stops a run gracefully with exit code
+// 130 (stored runs kept); a second signal exits at once, also with 130.
+func TestInterruptExitsWith130(t *testing.T) {
+	dir := t.TempDir()
+	specPath := filepath.Join(dir, "slow.yaml")
+	os.WriteFile(specPath, []byte("name: slow\nseeds: 200\ndatasets: [{name: synthetic}]\nmethods:\n  - method: NMF\n    params: {max_iter: 20000, tol: 0}\n"), 0o644)
+	for _, signals := range []int{1, 2} {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "RUNEXP_TEST_AS_MAIN=1",
+			"RUNEXP_TEST_ARGS="+strings.Join([]string{"run", specPath, "--db", filepath.Join(dir, fmt.Sprintf("r%d.db", signals)), "-j", "1"}, "\x1f"))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1500 * time.Millisecond)
+		for i := 0; i < signals; i++ {
+			cmd.Process.Signal(os.Interrupt)
+			time.Sleep(100 * time.Millisecond)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			t.Fatalf("%d signal(s): runexp did not exit", signals)
+		}
+		if code := cmd.ProcessState.ExitCode(); code != 130 {
+			t.Errorf("%d signal(s): exit code %d, want 130; stderr:\n%s", signals, code, stderr.String())
+		}
+	}
+}
+
+// TestWorkerCountBitIdentical: -j 1, -j 2 and -j 3 store bit-identical
+// results — every score, label, objective trace and factor — for every run.
+func TestWorkerCountBitIdentical(t *testing.T) {
+	dir := t.TempDir()
+	specPath := filepath.Join(dir, "j.yaml")
+	os.WriteFile(specPath, []byte(`name: j
+seeds: 2
+datasets: [{name: synthetic}]
+methods:
+  - method: Kmeans
+  - method: NMF
+    params: {max_iter: 40}
+  - label: NMF (KL)
+    method: NMF
+    params: {loss: kl, max_iter: 40}
+  - method: GNMF
+    params: {max_iter: 30}
+  - method: NCP
+    params: {max_iter: 30}
+  - method: SDNMF
+    params: {max_iter: 5}
+  - method: GWNTF
+    params: {max_iter: 5}
+`), 0o644)
+	type stored struct {
+		metrics  map[string]float64
+		labels   []int
+		obj, sec []float64
+		factors  []results.Factor
+	}
+	load := func(db string) map[string]stored {
+		s, err := results.OpenReadOnly(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		runs, err := s.Runs(context.Background(), results.Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]stored{}
+		for _, r := range runs {
+			obj, _, err := s.Trace(context.Background(), r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs, err := s.Factors(context.Background(), r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[r.ConfigHash] = stored{metrics: r.Metrics, labels: r.Labels, obj: obj, factors: fs}
+		}
+		return out
+	}
+	var ref map[string]stored
+	for _, j := range []string{"1", "2", "3"} {
+		db := filepath.Join(dir, "r"+j+".db")
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), []string{"run", specPath, "--db", db, "-j", j}, &out, &errb); code != 0 {
+			t.Fatalf("-j %s exited %d: %s", j, code, errb.String())
+		}
+		got := load(db)
+		if ref == nil {
+			ref = got
+			if len(ref) != 14 {
+				t.Fatalf("%d runs stored, want 14", len(ref))
+			}
+			continue
+		}
+		for h, a := range ref {
+			b, ok := got[h]
+			if !ok || !reflect.DeepEqual(a, b) {
+				t.Fatalf("-j %s: run %s differs from -j 1", j, h)
+			}
 		}
 	}
 }
