@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Missing-value marks: Markdown and HTML use an en dash, LaTeX "--".
@@ -84,9 +85,35 @@ func runsText(r Row) string {
 	return s
 }
 
-// mdEscape protects the characters that break a Markdown table cell.
+// mdEscape protects the characters that break a Markdown table cell or
+// would be read as HTML: '|', '*', '_', '<', '>' and '&' are escaped, line
+// breaks become spaces, and other control characters (NUL included) are
+// dropped.
 func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "*", `\*`, "_", `\_`).Replace(s)
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			return ' '
+		case unicode.IsControl(r):
+			return -1
+		}
+		return r
+	}, s)
+	return strings.NewReplacer("|", `\|`, "*", `\*`, "_", `\_`, "&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// csvText neutralises a text cell that a spreadsheet would run as a formula
+// (OWASP's CSV injection advice): a cell starting with '=', '+', '-', '@',
+// a tab or a carriage return gets a leading apostrophe, unless the whole
+// cell is a number (a sweep value of -1 stays -1).
+func csvText(s string) string {
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return s
+	}
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // legend explains a table's columns and marks in one paragraph.
@@ -255,9 +282,9 @@ func WriteCSV(w io.Writer, t Table) error {
 		return strconv.FormatFloat(v, 'g', -1, 64)
 	}
 	for _, r := range t.Rows {
-		rec := []string{t.Dataset, r.Label}
+		rec := []string{csvText(t.Dataset), csvText(r.Label)}
 		if t.Sweep != nil {
-			rec = append(rec, r.Sweep.Param, r.Sweep.Value)
+			rec = append(rec, csvText(r.Sweep.Param), csvText(r.Sweep.Value))
 		}
 		rec = append(rec, strconv.Itoa(r.OK), strconv.Itoa(r.Failed))
 		for _, c := range r.Cells {
@@ -271,7 +298,7 @@ func WriteCSV(w io.Writer, t Table) error {
 			}
 			rec = append(rec, f(c.Mean), f(c.Std), strconv.Itoa(c.N), best, f(c.Paper), f(c.Diff()), p)
 		}
-		rec = append(rec, f(r.FitSec), t.Reference)
+		rec = append(rec, f(r.FitSec), csvText(t.Reference))
 		if err := cw.Write(rec); err != nil {
 			return err
 		}

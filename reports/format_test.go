@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -255,5 +257,62 @@ func TestNumberFormats(t *testing.T) {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)
 		}
+	}
+}
+
+func TestEscapingAndFileNames(t *testing.T) {
+	for in, want := range map[string]string{
+		"a|b":                 `a\|b`,
+		"<script>x</script>":  "&lt;script&gt;x&lt;/script&gt;",
+		"two\nlines\r\tend":   "two lines  end",
+		"nul\x00byte":         "nulbyte",
+		"GNMF (λ=1e4) & more": "GNMF (λ=1e4) &amp; more",
+	} {
+		if got := mdEscape(in); got != want {
+			t.Errorf("mdEscape(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{
+		`=HYPERLINK("http://x")`: `'=HYPERLINK("http://x")`,
+		"+1+2":                   "'+1+2",
+		"@SUM(A1)":               "'@SUM(A1)",
+		"-cmd":                   "'-cmd",
+		"-1":                     "-1",
+		"1e-3":                   "1e-3",
+		"NMF (KL)":               "NMF (KL)",
+	} {
+		if got := csvText(in); got != want {
+			t.Errorf("csvText(%q) = %q, want %q", in, got, want)
+		}
+	}
+	long := strings.Repeat("very long label ", 40)
+	a, b := fileName(long+"A"), fileName(long+"B")
+	if len(a) > maxFileStem+9 || a == b {
+		t.Errorf("long labels give file names %q and %q", a, b)
+	}
+	if got := fileName("COIL20"); got != "COIL20" {
+		t.Errorf("fileName(COIL20) = %q", got)
+	}
+	if got := drawText(long, 10); len([]rune(got)) != 10 || !strings.HasSuffix(got, "…") {
+		t.Errorf("drawText cut to %q", got)
+	}
+}
+
+func TestWriteAtomic(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "x.md")
+	if err := writeAtomic(p, []byte("one")); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeAtomic(p, []byte("two")); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(p)
+	entries, _ := os.ReadDir(dir)
+	if string(b) != "two" || len(entries) != 1 {
+		t.Fatalf("content %q, %d files", b, len(entries))
+	}
+	if err := writeAtomic(filepath.Join(dir, "missing", "x.md"), []byte("x")); err == nil {
+		t.Error("write into a missing directory succeeded")
 	}
 }

@@ -82,11 +82,26 @@ func render(grid [][]*plot.Plot, w, h vg.Length) (pngData, svgData []byte, err e
 	return pb.Bytes(), sb.Bytes(), nil
 }
 
+// maxDrawn is the number of characters of a label drawn in a figure; the
+// tables keep the full text.
+const maxDrawn = 40
+
+// drawText returns s cut to n characters with an ellipsis, for drawing:
+// text rasterised far outside the canvas costs time without showing anything.
+func drawText(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
 // newPanel returns a plot with the report's styling; nominal panels (one
 // category per x position) get horizontal grid lines only.
 func newPanel(title, xLabel, yLabel string, nominal bool) *plot.Plot {
 	p := plot.New()
-	p.Title.Text = title
+	p.Title.Text = drawText(title, 3*maxDrawn)
+	xLabel, yLabel = drawText(xLabel, maxDrawn), drawText(yLabel, maxDrawn)
 	p.Title.TextStyle.Font.Size = vg.Points(11)
 	p.X.Label.Text, p.Y.Label.Text = xLabel, yLabel
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {
@@ -104,6 +119,11 @@ func newPanel(title, xLabel, yLabel string, nominal bool) *plot.Plot {
 
 // nominalX labels x = 0..n−1 with names, rotated when they would collide.
 func nominalX(p *plot.Plot, names []string) {
+	short := make([]string, len(names))
+	for i, n := range names {
+		short[i] = drawText(n, maxDrawn)
+	}
+	names = short
 	p.NominalX(names...)
 	long := 0
 	for _, n := range names {
@@ -535,7 +555,7 @@ func sweepPanels(sw Table, others []Row, colors map[string]color.NRGBA) ([]*plot
 			sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(2.5), Shape: draw.CircleGlyph{}}
 			p.Add(l, sc)
 			if j == 0 {
-				p.Legend.Add(sw.Sweep.Base, l, sc)
+				p.Legend.Add(drawText(sw.Sweep.Base, maxDrawn), l, sc)
 			}
 		}
 		if len(eb.XYs) > 0 {
@@ -561,7 +581,7 @@ func sweepPanels(sw Table, others []Row, colors map[string]color.NRGBA) ([]*plot
 			l.LineStyle.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 			p.Add(l)
 			if j == 0 {
-				p.Legend.Add(o.Label, l)
+				p.Legend.Add(drawText(o.Label, maxDrawn), l)
 			}
 		}
 		if !numeric {

@@ -3,6 +3,8 @@ package reports
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -51,7 +53,7 @@ func Write(ctx context.Context, store *results.Store, opt Options) ([]string, er
 		if err := f(&b); err != nil {
 			return fmt.Errorf("write %s: %w", p, err)
 		}
-		if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+		if err := writeAtomic(p, b.Bytes()); err != nil {
 			return fmt.Errorf("write report: %w", err)
 		}
 		paths = append(paths, p)
@@ -116,9 +118,42 @@ func tableFile(t Table) string {
 	return fileName(t.Dataset)
 }
 
-// fileName makes a name safe as a file name: letters, digits, '-', '.' and
-// '_' are kept, anything else becomes '_'.
+// writeAtomic writes data to a temporary file beside path and renames it
+// into place, so that a full disk or a crash never leaves a truncated file
+// under the report's name.
+func writeAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, werr := f.Write(data)
+	cerr := f.Close()
+	if werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Chmod(tmp, 0o644)
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, path)
+	}
+	if werr != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("%s: %w", path, werr)
+	}
+	return nil
+}
+
+// maxFileStem bounds the characters of a name in a file name.
+const maxFileStem = 48
+
+// fileName makes a name safe and short as a file name: letters, digits,
+// '-', '.' and '_' are kept, anything else becomes '_'; a name that had to
+// be cut to maxFileStem characters gets a short hash of the full name, so
+// that two long labels never share a file.
 func fileName(s string) string {
+	full := s
 	s = strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '.', r == '_':
@@ -127,6 +162,10 @@ func fileName(s string) string {
 		return '_'
 	}, s)
 	s = strings.Trim(s, "_.")
+	if len(s) > maxFileStem {
+		h := sha256.Sum256([]byte(full))
+		s = strings.TrimRight(s[:maxFileStem], "_.") + "_" + hex.EncodeToString(h[:4])
+	}
 	if s == "" {
 		return "unnamed"
 	}

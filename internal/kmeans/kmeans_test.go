@@ -77,8 +77,8 @@ func TestBlobsRecovered(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.ACC != 1 {
-			t.Errorf("%s: ACC %v, want 1", tc.name, s.ACC)
+		if s["acc"] != 1 {
+			t.Errorf("%s: ACC %v, want 1", tc.name, s["acc"])
 		}
 		if !res.Converged {
 			t.Errorf("%s: not converged after %d iterations", tc.name, res.Iterations)
