@@ -15,7 +15,7 @@ RUNEXP   := bin/runexp
 # Parallel runs and parallel test binaries each use one BLAS thread.
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: all build test vet bench smoke reproduce report check-report check-data deps demo clean
+.PHONY: all build test vet bench bench-grid smoke reproduce report check-report check-data deps demo clean
 
 all: build
 
@@ -35,6 +35,14 @@ vet:
 ## bench: the hot-kernel benchmarks.
 bench:
 	$(GO) test $(TAGS) -run '^$$' -bench . -benchtime 1s ./...
+
+## bench-grid: one seed of the paper grid into a fresh results/bench-grid.db (-j $(JOBS)), then the
+##   measured seconds per row and the projected 50- and 10-seed wall times (docs/performance.md).
+bench-grid: check-data
+	rm -f results/bench-grid.db results/bench-grid.db-wal results/bench-grid.db-shm
+	$(RUNEXP) run experiments/paper.yaml --seeds 1 --data-dir $(DATA) --db results/bench-grid.db -j $(JOBS)
+	$(RUNEXP) timing --db results/bench-grid.db --seeds 50 -j $(JOBS)
+	$(RUNEXP) timing --db results/bench-grid.db --seeds 10 -j $(JOBS)
 
 check-data: build
 	$(RUNEXP) datasets --check --data-dir $(DATA)

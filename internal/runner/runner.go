@@ -1,6 +1,8 @@
 // Package runner executes a plan of runs on a pool of workers: each run fits
 // its method, clusters the embedding with k-means, scores the clustering and
-// writes everything to the results store in one transaction.
+// writes everything to the results store in one transaction. Runs are
+// started longest expected first (schedule.go), so that the workers stay
+// busy to the end.
 //
 // Runs already stored with status ok (same configuration hash) are skipped,
 // so an interrupted plan resumes where it stopped. Every random choice of a
@@ -54,6 +56,9 @@ type Options struct {
 	SpecHash   string
 	Provenance results.Provenance // static part: revision, Go version, BLAS, host
 	Now        func() time.Time   // clock (nil: time.Now)
+	// PlanOrder runs the plan in its own order instead of longest expected
+	// first (see schedule.go); results are the same either way.
+	PlanOrder bool
 }
 
 // Summary counts what Execute did.
@@ -138,23 +143,57 @@ func Execute(ctx context.Context, plan *spec.Plan, opt Options) (Summary, error)
 		}
 	}
 
+	// Longest expected first, so that every worker stays busy to the end.
+	measured, err := opt.Store.Seconds(ctx)
+	if err != nil {
+		return sum, err
+	}
+	shapes := map[string]Shape{}
+	for _, r := range todo {
+		d := data[dataKey(r)].data
+		shapes[r.Dataset] = Shape{Samples: d.Samples(), Features: d.Features(), Classes: d.Classes}
+	}
+	est := Estimates(todo, measured, shapes)
+	costs := make([]float64, len(est))
+	var nMeasured int
+	for i, e := range est {
+		costs[i] = e.Seconds
+		if e.Measured {
+			nMeasured++
+		}
+	}
+	order := LongestFirst(costs)
+	if opt.PlanOrder {
+		for i := range order {
+			order[i] = i
+		}
+	}
+	if len(todo) > 0 {
+		fmt.Fprintf(opt.Log, "expected wall time ~%s on %d worker(s) (%d runs timed from the store, %d from the cost model); order: %s\n",
+			fmtSecs(SimulateLongestFirst(costs, opt.Workers)), opt.Workers, nMeasured, len(todo)-nMeasured,
+			map[bool]string{false: "longest first", true: "plan order"}[opt.PlanOrder])
+	}
+
 	memo := &methods.Memo{}
-	jobs := make(chan spec.Run)
+	jobs := make(chan int)
 	var mu sync.Mutex
 	var firstErr error
-	prog := newProgress(opt.Log, opt.Terminal, len(todo))
+	prog := newProgress(opt.Log, opt.Terminal, costs, opt.Workers)
 	var wg sync.WaitGroup
 	for w := 0; w < opt.Workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for r := range jobs {
+			for i := range jobs {
 				if ctx.Err() != nil {
 					continue // cancelled: start no new run, drain the queue
 				}
+				r := todo[i]
 				p := data[dataKey(r)]
+				prog.begin(i, fmt.Sprintf("%s %s rep %d", r.Dataset, r.Label, r.Rep))
 				rec := execute(ctx, r, p, memo, plan.Spec, opt)
 				if ctx.Err() != nil && rec.Status == results.StatusFailed && errors.Is(rec.err, ctx.Err()) {
+					prog.abandon(i)
 					mu.Lock()
 					sum.Abandoned++
 					mu.Unlock()
@@ -166,6 +205,7 @@ func Execute(ctx context.Context, plan *spec.Plan, opt Options) (Summary, error)
 						firstErr = err
 					}
 					mu.Unlock()
+					prog.abandon(i)
 					continue
 				}
 				mu.Lock()
@@ -174,17 +214,17 @@ func Execute(ctx context.Context, plan *spec.Plan, opt Options) (Summary, error)
 				} else {
 					sum.Failed++
 				}
-				prog.done(&rec.Run, plan.Spec.Metrics)
 				mu.Unlock()
+				prog.done(i, &rec.Run, plan.Spec.Metrics)
 			}
 		}()
 	}
 feed:
-	for _, r := range todo {
+	for _, i := range order {
 		select {
 		case <-ctx.Done():
 			break feed
-		case jobs <- r:
+		case jobs <- i:
 		}
 	}
 	close(jobs)
