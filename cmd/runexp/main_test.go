@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -151,44 +153,14 @@ methods:
   - method: GWNTF
     params: {max_iter: 5}
 `), 0o644)
-	type stored struct {
-		metrics  map[string]float64
-		labels   []int
-		obj, sec []float64
-		factors  []results.Factor
-	}
-	load := func(db string) map[string]stored {
-		s, err := results.OpenReadOnly(db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		runs, err := s.Runs(context.Background(), results.Query{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := map[string]stored{}
-		for _, r := range runs {
-			obj, _, err := s.Trace(context.Background(), r.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fs, err := s.Factors(context.Background(), r.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[r.ConfigHash] = stored{metrics: r.Metrics, labels: r.Labels, obj: obj, factors: fs}
-		}
-		return out
-	}
-	var ref map[string]stored
+	var ref map[string]storedRun
 	for _, j := range []string{"1", "2", "3"} {
 		db := filepath.Join(dir, "r"+j+".db")
 		var out, errb bytes.Buffer
 		if code := run(context.Background(), []string{"run", specPath, "--db", db, "-j", j}, &out, &errb); code != 0 {
 			t.Fatalf("-j %s exited %d: %s", j, code, errb.String())
 		}
-		got := load(db)
+		got := storedRuns(t, db)
 		if ref == nil {
 			ref = got
 			if len(ref) != 14 {
@@ -203,4 +175,106 @@ methods:
 			}
 		}
 	}
+}
+
+// TestKillNineLosesNothing kills runexp with SIGKILL at several random
+// moments of a plan, resumes each time, and checks that the final database
+// holds every run exactly once, each complete (scores, labels, trace) and
+// bit-identical to a clean uninterrupted run.
+func TestKillNineLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and restarts runexp several times")
+	}
+	dir := t.TempDir()
+	specPath := filepath.Join(dir, "k.yaml")
+	os.WriteFile(specPath, []byte(`name: kill
+seeds: 6
+datasets: [{name: synthetic}]
+methods:
+  - method: NMF
+    params: {max_iter: 400, tol: 0}
+  - label: NMF (KL)
+    method: NMF
+    params: {loss: kl, max_iter: 200, tol: 0}
+  - method: GNMF
+    params: {max_iter: 300, tol: 0}
+`), 0o644)
+	start := func(db string) *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "RUNEXP_TEST_AS_MAIN=1",
+			"RUNEXP_TEST_ARGS="+strings.Join([]string{"run", specPath, "--db", db, "-j", "2"}, "\x1f"))
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd
+	}
+	clean := filepath.Join(dir, "clean.db")
+	if err := start(clean).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	killed := filepath.Join(dir, "killed.db")
+	rng := rand.New(rand.NewPCG(1, 2))
+	kills := 0
+	for attempt := 0; attempt < 8; attempt++ {
+		cmd := start(killed)
+		time.Sleep(time.Duration(50+rng.IntN(400)) * time.Millisecond)
+		if cmd.Process.Signal(syscall.SIGKILL) == nil {
+			kills++
+		}
+		cmd.Wait()
+	}
+	if err := start(killed).Wait(); err != nil {
+		t.Fatalf("final resume: %v", err)
+	}
+	want, got := storedRuns(t, clean), storedRuns(t, killed)
+	if len(got) != len(want) || len(want) != 18 {
+		t.Fatalf("%d runs after %d kills, %d in the clean run (want 18)", len(got), kills, len(want))
+	}
+	for h, a := range want {
+		b, ok := got[h]
+		if !ok || !reflect.DeepEqual(a, b) {
+			t.Fatalf("run %s differs after %d kills", h, kills)
+		}
+	}
+	t.Logf("%d kills, every run stored once and identical to the clean run", kills)
+}
+
+type storedRun struct {
+	metrics map[string]float64
+	labels  []int
+	obj     []float64
+	factors []results.Factor
+}
+
+// storedRuns reads every run of a database with its trace and factors.
+func storedRuns(t *testing.T, db string) map[string]storedRun {
+	t.Helper()
+	s, err := results.OpenReadOnly(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	runs, err := s.Runs(context.Background(), results.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]storedRun{}
+	for _, r := range runs {
+		if r.Status != results.StatusOK || len(r.Metrics) == 0 || len(r.Labels) == 0 {
+			t.Fatalf("run %s incomplete: status %s, %d scores, %d labels", r.ConfigHash, r.Status, len(r.Metrics), len(r.Labels))
+		}
+		obj, _, err := s.Trace(context.Background(), r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, err := s.Factors(context.Background(), r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, dup := out[r.ConfigHash]; dup {
+			t.Fatalf("run %s stored twice", r.ConfigHash)
+		}
+		out[r.ConfigHash] = storedRun{r.Metrics, r.Labels, obj, fs}
+	}
+	return out
 }
