@@ -81,7 +81,8 @@ func newTestStore(t testing.TB) *results.Store {
 	}
 	must(s.SaveSpec(ctx, "aaaaaaaaaaaaaaaaaaaa", "paper", "experiments/paper.yaml", "name: paper"))
 	must(s.SaveSpec(ctx, "bbbbbbbbbbbbbbbbbbbb", "unused", "experiments/unused.yaml", "name: unused"))
-	must(s.SaveMethodOrder(ctx, testOrder))
+	_, err = s.SaveMethodOrder(ctx, testOrder)
+	must(err)
 	must(s.SaveReferences(ctx, []results.Reference{
 		{Dataset: "COIL20", Method: "Kmeans", Metric: "ACC", Value: 0.5403, Source: "GWNTF paper, Table 1"},
 		{Dataset: "COIL20", Method: "NMF", Metric: "ACC", Value: 0.5792, Source: "GWNTF paper, Table 1"},

@@ -258,7 +258,7 @@ func newBenchStore(b *testing.B) *results.Store {
 	}
 	b.Cleanup(func() { s.Close() })
 	labels := []string{"Kmeans", "NMF", "GNMF", "SDNMF", "NCP", "GNCP", "GWNTF"}
-	if err := s.SaveMethodOrder(ctx, labels); err != nil {
+	if _, err := s.SaveMethodOrder(ctx, labels); err != nil {
 		b.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))

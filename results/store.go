@@ -389,19 +389,51 @@ func (s *Store) References(ctx context.Context) ([]Reference, error) {
 	return out, rows.Err()
 }
 
-// SaveMethodOrder records the display order of method labels (spec order).
-func (s *Store) SaveMethodOrder(ctx context.Context, labels []string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+// SaveMethodOrder records the display order of method labels (spec order):
+// this spec's labels take positions 0…n−1 and labels of other specs keep
+// their relative order after them. It returns the labels already stored
+// whose order relative to each other this changed, so that the caller can
+// say so (a report built from several specs is reordered by the latest).
+func (s *Store) SaveMethodOrder(ctx context.Context, labels []string) (moved []string, err error) {
+	old, err := s.MethodOrder(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer tx.Rollback()
-	for i, l := range labels {
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO method_order VALUES (?,?)`, l, i); err != nil {
-			return err
+	var known []string
+	for _, l := range labels {
+		if _, ok := old[l]; ok {
+			known = append(known, l)
 		}
 	}
-	return tx.Commit()
+	for i := 1; i < len(known); i++ {
+		if old[known[i-1]] > old[known[i]] {
+			moved = append(moved, known[i])
+		}
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	mine := map[string]bool{}
+	for i, l := range labels {
+		mine[l] = true
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO method_order VALUES (?,?)`, l, i); err != nil {
+			return nil, err
+		}
+	}
+	others := slices.SortedFunc(maps.Keys(old), func(a, b string) int { return old[a] - old[b] })
+	pos := len(labels)
+	for _, l := range others {
+		if mine[l] {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE method_order SET position = ? WHERE label = ?`, pos, l); err != nil {
+			return nil, err
+		}
+		pos++
+	}
+	return moved, tx.Commit()
 }
 
 // MethodOrder returns the recorded position of each method label.

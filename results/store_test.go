@@ -336,3 +336,28 @@ func TestOpenReadOnly(t *testing.T) {
 	}
 	r.Close()
 }
+
+func TestSaveMethodOrder(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if moved, err := s.SaveMethodOrder(ctx, []string{"A", "B", "C"}); err != nil || len(moved) != 0 {
+		t.Fatalf("first order: %v %v", moved, err)
+	}
+	// Another spec with its own rows keeps A, B, C's order.
+	if moved, err := s.SaveMethodOrder(ctx, []string{"X", "C"}); err != nil || len(moved) != 0 {
+		t.Fatalf("second spec: %v %v", moved, err)
+	}
+	order, _ := s.MethodOrder(ctx)
+	if !(order["X"] < order["C"] && order["A"] < order["B"]) {
+		t.Fatalf("order %v", order)
+	}
+	// A spec that swaps stored rows says so.
+	moved, err := s.SaveMethodOrder(ctx, []string{"B", "A"})
+	if err != nil || len(moved) != 1 || moved[0] != "A" {
+		t.Fatalf("swap: moved %v, %v", moved, err)
+	}
+}

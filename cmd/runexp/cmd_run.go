@@ -99,8 +99,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := store.SaveSpec(ctx, hash, s.Name, path, string(body)); err != nil {
 		return fmt.Errorf("record spec: %w", err)
 	}
-	if err := store.SaveMethodOrder(ctx, plan.Labels); err != nil {
+	moved, err := store.SaveMethodOrder(ctx, plan.Labels)
+	if err != nil {
 		return fmt.Errorf("record method order: %w", err)
+	}
+	if len(moved) > 0 {
+		fmt.Fprintf(stderr, "notice: this spec puts the stored rows %s in another order than before; reports follow the latest spec\n", strings.Join(moved, ", "))
 	}
 	if len(refs) > 0 {
 		if err := store.SaveReferences(ctx, refs); err != nil {
