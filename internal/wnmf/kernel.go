@@ -8,6 +8,8 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
+
+	"nmfbench/internal/ot"
 )
 
 // Kernel is the Gibbs kernel K = exp(−C/ε) of a ground cost C on m bins,
@@ -42,16 +44,8 @@ func GridCost(h, w int) (*mat.Dense, error) {
 	if h < 1 || w < 1 || h*w < 2 {
 		return nil, fmt.Errorf("wnmf: grid %d×%d has fewer than two bins", h, w)
 	}
-	m := h * w
-	s := GridCostMean(h, w)
-	c := mat.NewDense(m, m, nil)
-	for i := 0; i < m; i++ {
-		ri, ci := i%h, i/h
-		for j := 0; j < m; j++ {
-			dr, dc := float64(ri-j%h), float64(ci-j/h)
-			c.Set(i, j, (dr*dr+dc*dc)/s)
-		}
-	}
+	c := ot.GridCost{H: h, W: w, P: 2}.Matrix() // (r−r')² + (c−c')², the grid cost shared with SDNMF
+	c.Scale(1/GridCostMean(h, w), c)
 	return c, nil
 }
 
@@ -93,13 +87,8 @@ func NewGridKernel(h, w int, eps float64) (*Kernel, error) {
 	}
 	gamma := 1 / (eps * GridCostMean(h, w))
 	oneD := func(n int) *mat.Dense {
-		k := mat.NewDense(n, n, nil)
-		for i := 0; i < n; i++ {
-			for j := 0; j < n; j++ {
-				d := float64(i - j)
-				k.Set(i, j, math.Exp(-gamma*d*d))
-			}
-		}
+		k := ot.LineCost(n, 2, 1) // (i − j)²
+		k.Apply(func(_, _ int, c float64) float64 { return math.Exp(-gamma * c) }, k)
 		return k
 	}
 	return &Kernel{m: h * w, eps: eps, h: h, w: w, kh: oneD(h), kw: oneD(w), gamma: gamma}, nil
