@@ -40,9 +40,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return errUsage
 	}
 	path := fs.Arg(0)
+	if *seeds < 0 || *seeds > spec.MaxSeeds {
+		return specError{fmt.Errorf("--seeds %d: must be in [0, %d] (0: all the spec's repetitions)", *seeds, spec.MaxSeeds)}
+	}
 	s, body, err := spec.Load(path)
 	if err != nil {
-		return err
+		return specError{err}
 	}
 	src, err := newDataSource(*dataDir)
 	if err != nil {
@@ -52,7 +55,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		Datasets: splitList(*dsFilter), Methods: splitList(*mFilter), Seeds: *seeds,
 	})
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return specError{fmt.Errorf("%s: %w", path, err)}
 	}
 	for _, n := range plan.Notices {
 		fmt.Fprintf(stderr, "notice: %s\n", n)
@@ -64,7 +67,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return nil
 	}
 	if *workers < 1 {
-		return fmt.Errorf("-j %d: the number of parallel runs must be at least 1", *workers)
+		return specError{fmt.Errorf("-j %d: the number of parallel runs must be at least 1", *workers)}
 	}
 	// One BLAS thread per run whatever the worker count: parallelism comes
 	// from running runs side by side, and -j 1, 2 or 8 give bit-identical
@@ -76,7 +79,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if s.Reference != "" {
 		rv, err := spec.LoadReference(s.Reference)
 		if err != nil {
-			return fmt.Errorf("%s: reference: %w (the path is relative to the spec file; copy the reference file beside the spec or fix the path)", path, err)
+			return specError{fmt.Errorf("%s: reference: %w (the path is relative to the spec file; copy the reference file beside the spec or fix the path)", path, err)}
 		}
 		for _, r := range rv {
 			refs = append(refs, results.Reference(r))

@@ -103,6 +103,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				return 0
 			case errors.Is(err, errUsage):
 				return 2
+			case errors.As(err, new(specError)):
+				fmt.Fprintf(stderr, "runexp %s: %v\n", c.name, err)
+				return 2
 			default:
 				fmt.Fprintf(stderr, "runexp %s: %v\n", c.name, err)
 				return 1
@@ -116,6 +119,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // errUsage marks an error already reported by a flag set.
 var errUsage = errors.New("usage")
+
+// specError marks an error in a spec or in the command line's choices
+// (exit code 2, like a usage error), as opposed to a failed run (1).
+type specError struct{ err error }
+
+func (e specError) Error() string { return e.err.Error() }
+func (e specError) Unwrap() error { return e.err }
 
 // newFlags returns a flag set that prints its usage with a synopsis.
 func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {

@@ -278,3 +278,28 @@ func storedRuns(t *testing.T, db string) map[string]storedRun {
 	}
 	return out
 }
+
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "g.yaml")
+	os.WriteFile(good, []byte("name: g\ndatasets: [{name: synthetic}]\nmethods: [{method: Kmeans}]\n"), 0o644)
+	bad := filepath.Join(dir, "b.yaml")
+	os.WriteFile(bad, []byte("name: b\ndatasets: [{name: synthetic}]\nmethods: [{method: NMF, params: {rank: 2.5}}]\n"), 0o644)
+	db := filepath.Join(dir, "r.db")
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"run", good, "--db", db}, 0},
+		{[]string{"run", bad, "--db", db}, 2},
+		{[]string{"run", good, "--db", db, "-j", "0"}, 2},
+		{[]string{"run", good, "--db", db, "--seeds", "-1"}, 2},
+		{[]string{"run", good, "--db", db, "--nope"}, 2},
+		{[]string{"frobnicate"}, 2},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), tc.args, &out, &errb); code != tc.want {
+			t.Errorf("%v: exit %d, want %d (%s)", tc.args, code, tc.want, errb.String())
+		}
+	}
+}
