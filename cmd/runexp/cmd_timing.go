@@ -50,7 +50,7 @@ func cmdTiming(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if _, err := os.Stat(*db); err != nil {
 		return fmt.Errorf("results database %s not found: run a spec first (runexp run SPEC --db %s)", *db, *db)
 	}
-	store, err := results.Open(*db)
+	store, err := results.OpenReadOnly(*db)
 	if err != nil {
 		return err
 	}
