@@ -23,10 +23,10 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	mapping, err := metrics.ParseMapping(*cols)
 	if err != nil {
-		return fmt.Errorf("--columns: %w", err)
+		return specError{fmt.Errorf("--columns: %w", err)}
 	}
 	if _, err := os.Stat(*db); err != nil {
-		return fmt.Errorf("results database %s not found: run a spec first (runexp run SPEC --db %s)", *db, *db)
+		return specError{fmt.Errorf("results database %s not found: run a spec first (runexp run SPEC --db %s)", *db, *db)}
 	}
 	store, err := results.OpenReadOnly(*db)
 	if err != nil {

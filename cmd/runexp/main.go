@@ -6,6 +6,7 @@
 //	runexp datasets [flags]        list the known datasets; --check verifies the data directory
 //	runexp examples [flags] NAME   the Wasserstein NMF examples (gaussian, mnist) with figures
 //	runexp doctor [flags]          BLAS backend, OpenBLAS core, DGEMM rates against the FMA peak
+//	runexp timing [flags]          seconds per row and the projected wall time of a grid
 //
 // Run "runexp COMMAND --help" for a command's flags.
 package main
@@ -74,6 +75,7 @@ func commands() []command {
 		{"datasets", "list known datasets; --check verifies files and checksums", cmdDatasets},
 		{"examples", "Wasserstein NMF examples of Rolet et al. (3 Gaussians, MNIST) with figures", cmdExamples},
 		{"doctor", "diagnose the BLAS set-up: core, FMA peak, DGEMM rates, verdict", cmdDoctor},
+		{"timing", "per-row mean fit and k-means seconds; projected wall time of the grid for N seeds on J workers", cmdTiming},
 	}
 }
 

@@ -71,9 +71,9 @@ func TestCLIErrors(t *testing.T) {
 	}{
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{[]string{"run"}, 2, "Usage: runexp run"},
-		{[]string{"run", filepath.Join(dir, "missing.yaml")}, 1, "read spec"},
-		{[]string{"report", "--db", filepath.Join(dir, "none.db")}, 1, "not found: run a spec first"},
-		{[]string{"report", "--columns", "ACC=bogus"}, 1, `unknown score "bogus"`},
+		{[]string{"run", filepath.Join(dir, "missing.yaml")}, 2, "read spec"},
+		{[]string{"report", "--db", filepath.Join(dir, "none.db")}, 2, "not found: run a spec first"},
+		{[]string{"report", "--columns", "ACC=bogus"}, 2, `unknown score "bogus"`},
 		{[]string{"methods", "--help"}, 0, "Usage: runexp methods"},
 	}
 	for _, tc := range cases {
