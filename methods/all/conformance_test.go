@@ -33,12 +33,13 @@ func problem(d *datasets.Dataset, seed uint64) *methods.Problem {
 }
 
 // TestConformance runs every registered method through the registry on a
-// small synthetic image dataset and checks the contract: it runs, returns a
+// small synthetic image dataset (81 samples: several 32-sample chunks where a
+// method splits its work) and checks the contract: it runs, returns a
 // finite n × r embedding, is deterministic for a seed, follows the trace
 // convention, stops on a cancelled context, and rejects invalid parameters
 // with an error naming the parameter.
 func TestConformance(t *testing.T) {
-	d, err := datasets.Synthetic(datasets.SyntheticConfig{Name: "conf", Kind: datasets.KindBlobs, Height: 8, Width: 8, Classes: 3, PerClass: 8, Seed: 5, MaxShift: 1, Contrast: 0.2, Noise: 0.02})
+	d, err := datasets.Synthetic(datasets.SyntheticConfig{Name: "conf", Kind: datasets.KindBlobs, Height: 8, Width: 8, Classes: 3, PerClass: 27, Seed: 5, MaxShift: 1, Contrast: 0.2, Noise: 0.02})
 	if err != nil {
 		t.Fatal(err)
 	}
