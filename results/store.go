@@ -26,7 +26,7 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // SQLite driver
+	"github.com/mattn/go-sqlite3" // SQLite driver
 )
 
 // Status values of a run.
@@ -116,6 +116,16 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("results database %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// IsBusy reports whether err is SQLite's "database is locked" or "busy":
+// another process holds the database, and a later attempt may succeed.
+func IsBusy(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked
+	}
+	return err != nil && (strings.Contains(err.Error(), "database is locked") || strings.Contains(err.Error(), "database is busy"))
 }
 
 // ErrNotResults marks a file that is not an nmfbench results database.

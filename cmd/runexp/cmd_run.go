@@ -120,8 +120,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		Workers: *workers, Store: store, Data: src, Log: stderr, Terminal: isTerminal(stderr),
 		SpecName: s.Name, SpecHash: hash, Provenance: provenance(),
 	})
-	fmt.Fprintf(stderr, "%d planned: %d already stored, %d ok, %d failed, %d abandoned (%.1fs)\n",
-		sum.Planned, sum.Skipped, sum.OK, sum.Failed, sum.Abandoned, sum.Elapsed.Seconds())
+	fmt.Fprintf(stderr, "%d planned: %d already stored, %d ok, %d failed, %d abandoned, %d computed but not stored (%.1fs)\n",
+		sum.Planned, sum.Skipped, sum.OK, sum.Failed, sum.Abandoned, sum.Unsaved, sum.Elapsed.Seconds())
 	if err != nil {
 		return err
 	}

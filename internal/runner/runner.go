@@ -56,6 +56,9 @@ type Options struct {
 	SpecHash   string
 	Provenance results.Provenance // static part: revision, Go version, BLAS, host
 	Now        func() time.Time   // clock (nil: time.Now)
+	// SaveRetries is how often a save that finds the database busy or locked
+	// is retried with back-off (0: 4).
+	SaveRetries int
 	// PlanOrder runs the plan in its own order instead of longest expected
 	// first (see schedule.go); results are the same either way.
 	PlanOrder bool
@@ -64,7 +67,11 @@ type Options struct {
 // Summary counts what Execute did.
 type Summary struct {
 	Planned, Skipped, OK, Failed, Abandoned int
-	Elapsed                                 time.Duration
+	// Unsaved counts runs that were computed but could not be stored (the
+	// database was locked for too long, the disk full, …); they are redone
+	// by the next run of the spec.
+	Unsaved int
+	Elapsed time.Duration
 }
 
 // Streams of a run's seed: one for the method, one for k-means.
@@ -178,6 +185,10 @@ func Execute(ctx context.Context, plan *spec.Plan, opt Options) (Summary, error)
 	jobs := make(chan int)
 	var mu sync.Mutex
 	var firstErr error
+	// A failed save stops the scheduling of new runs: computing runs that
+	// cannot be stored only loses work.
+	stopFeed := make(chan struct{})
+	var stopOnce sync.Once
 	prog := newProgress(opt.Log, opt.Terminal, costs, opt.Workers)
 	var wg sync.WaitGroup
 	for w := 0; w < opt.Workers; w++ {
@@ -185,8 +196,8 @@ func Execute(ctx context.Context, plan *spec.Plan, opt Options) (Summary, error)
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				if ctx.Err() != nil {
-					continue // cancelled: start no new run, drain the queue
+				if ctx.Err() != nil || isClosed(stopFeed) {
+					continue // cancelled or the store failed: start no new run, drain the queue
 				}
 				r := todo[i]
 				p := data[dataKey(r)]
@@ -199,12 +210,15 @@ func Execute(ctx context.Context, plan *spec.Plan, opt Options) (Summary, error)
 					mu.Unlock()
 					continue
 				}
-				if err := opt.Store.Save(context.WithoutCancel(ctx), &rec.Run); err != nil {
+				if err := saveWithRetry(ctx, opt.Store, &rec.Run, opt.SaveRetries); err != nil {
 					mu.Lock()
+					sum.Unsaved++
 					if firstErr == nil {
-						firstErr = err
+						firstErr = fmt.Errorf("could not store run %s rep %d on %s (config %s) in %s: %w; no new runs were started, stored runs are kept, run the spec again to resume",
+							r.Label, r.Rep, r.Dataset, r.ConfigHash[:12], opt.Store.Path(), err)
 					}
 					mu.Unlock()
+					stopOnce.Do(func() { close(stopFeed) })
 					prog.abandon(i)
 					continue
 				}
@@ -224,6 +238,8 @@ feed:
 		select {
 		case <-ctx.Done():
 			break feed
+		case <-stopFeed:
+			break feed
 		case jobs <- i:
 		}
 	}
@@ -238,6 +254,33 @@ feed:
 		return sum, fmt.Errorf("stopped: %w (completed runs are stored; run again to resume)", err)
 	}
 	return sum, nil
+}
+
+func isClosed(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// saveWithRetry stores a run, retrying with back-off (0.5 s, 1 s, 2 s, …)
+// when the database is busy or locked by another process; other errors (a
+// full disk, a read-only file) are returned at once.
+func saveWithRetry(ctx context.Context, st *results.Store, r *results.Run, retries int) error {
+	if retries <= 0 {
+		retries = 4
+	}
+	wait := 500 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		err := st.Save(context.WithoutCancel(ctx), r)
+		if err == nil || attempt >= retries || !results.IsBusy(err) {
+			return err
+		}
+		time.Sleep(wait)
+		wait *= 2
+	}
 }
 
 // dataKey identifies a dataset with its preprocessing within a plan.

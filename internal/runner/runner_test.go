@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"math"
 	"path/filepath"
@@ -252,5 +253,34 @@ func TestRenameRerunsNothing(t *testing.T) {
 	}
 	if count["Renamed"] != 4 || count["T2"] != 0 || count["T"] != 4 || count["T again"] != 4 {
 		t.Fatalf("runs per label after the rename: %v", count)
+	}
+}
+
+// TestFailedSaveStopsScheduling: when the store rejects a run (here a
+// trigger standing in for a full disk), no new run is started, the error
+// names the run and the database, and the summary counts the unsaved run.
+func TestFailedSaveStopsScheduling(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.db")
+	st, err := results.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	raw, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`CREATE TRIGGER full_disk BEFORE INSERT ON runs WHEN NEW.rep = 1 BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	var calls atomic.Int64
+	p := plan(t, testSpec, testRegistry(&calls, 0, nil))
+	sum, err := Execute(context.Background(), p, Options{Workers: 1, Store: st, Data: synthSource{}, PlanOrder: true})
+	if err == nil || !strings.Contains(err.Error(), "rep 1") || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "disk is full") {
+		t.Fatalf("error %v: want one naming the run, the database and the cause", err)
+	}
+	if sum.Unsaved != 1 || calls.Load() != 2 || sum.OK != 1 {
+		t.Fatalf("summary %+v after %d fits; want 1 ok, 1 unsaved, no run started after the failure", sum, calls.Load())
 	}
 }
