@@ -15,7 +15,7 @@ RUNEXP   := bin/runexp
 # Parallel runs and parallel test binaries each use one BLAS thread.
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: all build test vet bench bench-grid smoke reproduce report check-report check-data deps demo clean
+.PHONY: fuzz all build test vet bench bench-grid smoke reproduce report check-report check-data deps demo clean
 
 all: build
 
@@ -59,6 +59,7 @@ demo: build
 
 ## reproduce: the paper's whole grid (resumes if interrupted), then the report.
 reproduce: check-data
+	@$(RUNEXP) doctor --time 300ms | tail -n 1
 	$(RUNEXP) run experiments/paper.yaml --data-dir $(DATA) --db $(DB) -j $(JOBS)
 	$(RUNEXP) report --db $(DB) --out $(REPORT)
 	@echo "report written to $(REPORT)/ (open $(REPORT)/index.html)"
@@ -82,3 +83,8 @@ deps:
 
 clean:
 	rm -rf bin reports/smoke reports/demo
+
+## fuzz: every fuzz target (spec loader, MAT and IDX readers) for FUZZTIME each (default 30s).
+FUZZTIME ?= 30s
+fuzz:
+	FUZZTIME=$(FUZZTIME) GOFLAGS="$(TAGS)" scripts/fuzz.sh
