@@ -87,16 +87,14 @@ func (g GridCost) Matrix() *mat.Dense {
 }
 
 // Grid is the separable Kernel of a GridCost: K = e^(−shift)·K_col ⊗ K_row
-// with K_row = exp(−λ|Δr|^P/s) (H × H) and K_col = exp(−λ|Δc|^P/s) (W × W).
-// It is symmetric, so Apply ignores trans.
+// with K_row = exp(−λ|Δr|^P/s) (H × H) and K_col = exp(−λ|Δc|^P/s) (W × W),
+// each a Line kernel (shift 0). It is symmetric, so Apply ignores trans.
 type Grid struct {
-	cost           GridCost
-	lambda, shift  float64
-	row, col       *mat.Dense // factors
-	logRow, logCol *mat.Dense // their logarithms, −λ|Δ|^P/s
-	scale          float64    // e^(−shift)
-	rowQ, colQ     float64    // e^(−λ/s): the Toeplitz ratios of the factors when P = 1
-	h, w           int
+	cost          GridCost
+	lambda, shift float64
+	row, col      *Line   // factors
+	scale         float64 // e^(−shift)
+	h, w          int
 }
 
 // NewGrid returns the separable kernel exp(−λ·C − shift) of the grid cost C.
@@ -108,20 +106,14 @@ func NewGrid(c GridCost, lambda, shift float64) (*Grid, error) {
 		return nil, err
 	}
 	g := &Grid{cost: c, lambda: lambda, shift: shift, h: c.H, w: c.W, scale: math.Exp(-shift)}
-	g.logRow, g.row = gibbsFactor(c.axis(c.H), lambda)
-	g.logCol, g.col = gibbsFactor(c.axis(c.W), lambda)
-	g.rowQ = math.Exp(-lambda / c.Scale())
-	g.colQ = g.rowQ
+	var err error
+	if g.row, err = NewLine(c.H, c.P, c.Scale(), lambda, 0); err != nil {
+		return nil, err
+	}
+	if g.col, err = NewLine(c.W, c.P, c.Scale(), lambda, 0); err != nil {
+		return nil, err
+	}
 	return g, nil
-}
-
-func gibbsFactor(a *mat.Dense, lambda float64) (logK, k *mat.Dense) {
-	r, _ := a.Dims()
-	logK = mat.NewDense(r, r, nil)
-	logK.Scale(-lambda, a)
-	k = mat.NewDense(r, r, nil)
-	vmath.Exp(k.RawMatrix().Data, logK.RawMatrix().Data)
-	return logK, k
 }
 
 // Cost returns the grid cost the kernel was built from.
@@ -137,7 +129,8 @@ func (g *Grid) WorkLen(n int) int { return g.h*g.w*n + 2*g.h*n }
 // e^(−shift)·K_col along its first axis and by K_row along its second, each
 // pass one call of vmath.AxisMul (2·d·n·(H+W) flops, cache-blocked, no
 // threads). For the linear cost (P = 1) the factors are Toeplitz matrices
-// q^|Δ| and the passes are vmath.AxisExp recursions, O(1) per entry.
+// q^|Δ| and the passes are vmath.AxisExp recursions, O(1) per entry (see
+// Line).
 func (g *Grid) Apply(dst, src *mat.Dense, _ bool, work []float64) {
 	d := g.h * g.w
 	n := checkBatch(dst, src, d, d)
@@ -148,13 +141,8 @@ func (g *Grid) Apply(dst, src *mat.Dense, _ bool, work []float64) {
 		work = make([]float64, d*n)
 	}
 	sd, t, dd := src.RawMatrix().Data[:d*n], work[:d*n], dst.RawMatrix().Data[:d*n]
-	if g.cost.P == 1 {
-		vmath.AxisExp(t, sd, g.colQ, 1, g.w, g.h*n, g.scale)
-		vmath.AxisExp(dd, t, g.rowQ, g.w, g.h, n, 1)
-		return
-	}
-	vmath.AxisMul(t, sd, g.col.RawMatrix().Data, 1, g.w, g.h*n, g.scale)
-	vmath.AxisMul(dd, t, g.row.RawMatrix().Data, g.w, g.h, n, 1)
+	g.col.axisApply(t, sd, 1, g.h*n, g.scale)
+	g.row.axisApply(dd, t, g.w, n, 1)
 }
 
 // applyGEMM is Apply with BLAS: one GEMM K_col·S over the W × (H·n) view of
@@ -172,12 +160,12 @@ func (g *Grid) applyGEMM(dst, src *mat.Dense, work []float64) {
 	hn := g.h * n
 	s := blas64.General{Rows: g.w, Cols: hn, Stride: hn, Data: src.RawMatrix().Data[:d*n]}
 	t := blas64.General{Rows: g.w, Cols: hn, Stride: hn, Data: work[:d*n]}
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, g.scale, g.col.RawMatrix(), s, 0, t)
+	blas64.Gemm(blas.NoTrans, blas.NoTrans, g.scale, g.col.dense.k.RawMatrix(), s, 0, t)
 	dd := dst.RawMatrix().Data
 	for c := 0; c < g.w; c++ {
 		tc := blas64.General{Rows: g.h, Cols: n, Stride: n, Data: work[c*hn : (c+1)*hn]}
 		dc := blas64.General{Rows: g.h, Cols: n, Stride: n, Data: dd[c*hn : (c+1)*hn]}
-		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, g.row.RawMatrix(), tc, 0, dc)
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, g.row.dense.k.RawMatrix(), tc, 0, dc)
 	}
 }
 
@@ -199,11 +187,11 @@ func (g *Grid) LogApply(dst, src *mat.Dense, _ bool, work []float64) {
 	e := work[d*n+hn : d*n+2*hn]
 	sd := src.RawMatrix().Data[:d*n]
 	// Along the image columns: blocks of H·n contiguous values per column c.
-	logLSE(t, sd, g.logCol, g.w, hn, -g.shift, mx, e)
+	logLSE(t, sd, g.col.logK(), g.w, hn, -g.shift, mx, e)
 	// Along the image rows: within each column block, rows of n values.
 	dd := dst.RawMatrix().Data
 	for c := 0; c < g.w; c++ {
-		logLSE(dd[c*hn:(c+1)*hn], t[c*hn:(c+1)*hn], g.logRow, g.h, n, 0, mx[:n], e[:n])
+		logLSE(dd[c*hn:(c+1)*hn], t[c*hn:(c+1)*hn], g.row.logK(), g.h, n, 0, mx[:n], e[:n])
 	}
 }
 
@@ -258,7 +246,7 @@ func (g *Grid) Matrix() *mat.Dense {
 		for r1 := 0; r1 < g.h; r1++ {
 			for c2 := 0; c2 < g.w; c2++ {
 				for r2 := 0; r2 < g.h; r2++ {
-					k.Set(c1*g.h+r1, c2*g.h+r2, math.Exp(g.logRow.At(r1, r2)+g.logCol.At(c1, c2)-g.shift))
+					k.Set(c1*g.h+r1, c2*g.h+r2, math.Exp(g.row.logK().At(r1, r2)+g.col.logK().At(c1, c2)-g.shift))
 				}
 			}
 		}

@@ -157,6 +157,8 @@ func logKernel(k Kernel) *mat.Dense {
 	switch k := k.(type) {
 	case *Dense:
 		return mat.DenseCopyOf(k.logK)
+	case *Line:
+		return mat.DenseCopyOf(k.logK())
 	case *Grid:
 		d := k.h * k.w
 		lk := mat.NewDense(d, d, nil)
@@ -164,7 +166,7 @@ func logKernel(k Kernel) *mat.Dense {
 			for r1 := 0; r1 < k.h; r1++ {
 				for c2 := 0; c2 < k.w; c2++ {
 					for r2 := 0; r2 < k.h; r2++ {
-						lk.Set(c1*k.h+r1, c2*k.h+r2, k.logRow.At(r1, r2)+k.logCol.At(c1, c2)-k.shift)
+						lk.Set(c1*k.h+r1, c2*k.h+r2, k.row.logK().At(r1, r2)+k.col.logK().At(c1, c2)-k.shift)
 					}
 				}
 			}

@@ -13,6 +13,8 @@ import (
 	"math"
 	"time"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
@@ -177,7 +179,7 @@ func init() {
 	methods.Register(methods.Definition[Params]{
 		Name:     "GWNTF",
 		Summary:  "graph-regularized Wasserstein nonnegative CP factorization of the H×W×n image tensor (the paper's method, Algorithm 1); embedding A⁽³⁾",
-		Version:  1,
+		Version:  2,
 		Defaults: Defaults,
 		Renamed: map[string]string{"lambda": "entropic", "alpha": "marginal_weight_data", "beta": "marginal_weight_model", "mu": "graph_weight",
 			"p": "neighbors", "metric": "neighbor_metric", "pixel_cost_power": "cost_power", "sinkhorn_iters": "scaling_iters", "sinkhorn_tol": "scaling_tol"},
@@ -230,7 +232,7 @@ type gwntfSolver struct {
 	psi [3]*mat.Dense   // Ψ(Tₙ) (Iₙ × I₋ₙ); psi[2] = X[2] without sample transport
 	ot  [3]*modeScaling // scaling state per mode, nil for a mode without transport
 
-	xhat  [3]*mat.Dense // views of xhatBuf as each mode's unfolding
+	xhat  [3]*mat.Dense // X̂₍ₙ₎, one buffer per mode (the scaling of mode n reads xhat[n])
 	work  [3]*mat.Dense // views of workBuf
 	mean  [3]*mat.Dense // Ψ̄ unfolded per mode (target mean only)
 	num   [3]*mat.Dense // Iₙ × R numerators
@@ -238,7 +240,16 @@ type gwntfSolver struct {
 	den   []float64     // R
 	colsm [3][]float64  // column sums of each factor
 
-	xhatBuf, workBuf []float64
+	workBuf []float64
+
+	// gen counts the changes of the factors; xhatGen[n] is the gen at which
+	// xhat[n] and kr[n] were computed, so that a reconstruction of unchanged
+	// factors (mode 1 after the scaling of the previous outer iteration) is
+	// reused instead of recomputed.
+	gen            uint64
+	xhatGen, krGen [3]uint64
+	scaled         *mat.Dense // Iₒ × R scratch of the pixel-mode products (o the other pixel mode)
+	g2             *mat.Dense // R × Iₒ scratch
 }
 
 // newGWNTFSolver unfolds the data, builds the ground-cost kernels and draws
@@ -246,7 +257,7 @@ type gwntfSolver struct {
 func newGWNTFSolver(ctx context.Context, p *methods.Problem, prm Params, g *graph.CSR) (*gwntfSolver, error) {
 	d := p.Data
 	H, W, n := d.Height, d.Width, d.Samples()
-	s := &gwntfSolver{prm: prm, dims: [3]int{H, W, n}, size: H * W * n, R: p.Rank(prm.Rank), g: g}
+	s := &gwntfSolver{prm: prm, dims: [3]int{H, W, n}, size: H * W * n, R: p.Rank(prm.Rank), g: g, gen: 1}
 	if s.R < 1 {
 		return nil, fmt.Errorf("GWNTF: rank %d; need at least 1", s.R)
 	}
@@ -255,13 +266,12 @@ func newGWNTFSolver(ctx context.Context, p *methods.Problem, prm Params, g *grap
 		return nil, fmt.Errorf("GWNTF: %w", err)
 	}
 	s.X[0], s.X[1], s.X[2] = t.Unfold(0), t.Unfold(1), t.LastUnfolding()
-	s.xhatBuf = make([]float64, s.size)
 	s.workBuf = make([]float64, s.size)
 	for m := 0; m < 3; m++ {
 		rows, cols := s.dims[m], s.size/s.dims[m]
 		s.A[m] = mat.NewDense(rows, s.R, nil)
 		s.kr[m] = mat.NewDense(cols, s.R, nil)
-		s.xhat[m] = mat.NewDense(rows, cols, s.xhatBuf)
+		s.xhat[m] = mat.NewDense(rows, cols, nil)
 		s.work[m] = mat.NewDense(rows, cols, s.workBuf)
 		s.num[m] = mat.NewDense(rows, s.R, nil)
 		s.colsm[m] = make([]float64, s.R)
@@ -270,6 +280,8 @@ func newGWNTFSolver(ctx context.Context, p *methods.Problem, prm Params, g *grap
 		}
 	}
 	s.sa = mat.NewDense(n, s.R, nil)
+	s.scaled = mat.NewDense(max(H, W), s.R, nil)
+	s.g2 = mat.NewDense(s.R, max(H, W), nil)
 	s.den = make([]float64, s.R)
 
 	// Ground-cost kernels and scaling state (Algorithm 1, K = exp(−λC − 1)).
@@ -280,12 +292,13 @@ func newGWNTFSolver(ctx context.Context, p *methods.Problem, prm Params, g *grap
 			s.psi[m] = s.X[m] // no transport on this mode: plain KL
 			continue
 		case m < 2:
-			k, err = ot.NewDense(ot.LineCost(s.dims[m], prm.CostPower, math.Pow(float64(s.dims[m]-1), prm.CostPower)), prm.Entropic, 1)
+			// q = 1: e^{-1}·r^|i−j|, applied by recursions (ot.Line).
+			k, err = ot.NewLine(s.dims[m], prm.CostPower, math.Pow(float64(s.dims[m]-1), prm.CostPower), prm.Entropic, 1)
 		default:
 			k, err = sampleKernel(ctx, p, prm)
 		}
 		if err == nil {
-			s.ot[m], err = newModeScaling(k, s.X[m], s.xhat[m], prm)
+			s.ot[m], err = newModeScaling(k, s.X[m], s.xhat[m], prm, p.Goroutines())
 		}
 		if err != nil {
 			return nil, fmt.Errorf("GWNTF: mode %d transport: %w", m+1, err)
@@ -336,12 +349,89 @@ func (s *gwntfSolver) others(n int) []*mat.Dense {
 	return []*mat.Dense{s.A[1], s.A[0]}
 }
 
-// reconstruct sets kr[n] = A⁽⁻ⁿ⁾ and xhat[n] = X̂₍ₙ₎ = A⁽ⁿ⁾A⁽⁻ⁿ⁾ᵀ.
+// reconstruct sets kr[n] = A⁽⁻ⁿ⁾ and xhat[n] = X̂₍ₙ₎ = A⁽ⁿ⁾A⁽⁻ⁿ⁾ᵀ, unless
+// they already hold these products of the current factors. The iterations
+// use it for the sample mode (A⁽⁻³⁾ is only HW × R); for the pixel modes they
+// use model, which never forms the (W·n or H·n) × R Khatri–Rao product.
 func (s *gwntfSolver) reconstruct(n int) *mat.Dense {
+	if s.xhatGen[n] == s.gen && s.krGen[n] == s.gen {
+		return s.xhat[n]
+	}
 	tensor.KhatriRao(s.kr[n], s.others(n)...)
+	s.krGen[n] = s.gen
 	s.xhat[n].Mul(s.A[n], s.kr[n].T())
+	s.xhatGen[n] = s.gen
 	return s.xhat[n]
 }
+
+// model returns xhat[n] = X̂₍ₙ₎ of the current factors (computed at most once
+// per change of the factors). For a pixel mode p with other pixel mode o
+// (sizes Iₚ, Iₒ), row a of X̂₍ₚ₎ seen as an n × Iₒ matrix (columns ordered
+// o fastest, then the sample) is A⁽³⁾ (A⁽ᵒ⁾ diag(A⁽ᵖ⁾[a, :]))ᵀ: Iₚ GEMMs of
+// n × R by R × Iₒ, the same products as A⁽ᵖ⁾A⁽⁻ᵖ⁾ᵀ without the Khatri–Rao
+// matrix.
+func (s *gwntfSolver) model(n int) *mat.Dense {
+	if s.xhatGen[n] == s.gen {
+		return s.xhat[n]
+	}
+	if n == 2 {
+		return s.reconstruct(2)
+	}
+	o := 1 - n
+	ap, ao, a3 := s.A[n].RawMatrix(), s.A[o], s.A[2].RawMatrix()
+	io, ns := s.dims[o], s.dims[2]
+	b := s.scaled.Slice(0, io, 0, s.R).(*mat.Dense)
+	xd := s.xhat[n].RawMatrix().Data
+	for a := 0; a < s.dims[n]; a++ {
+		scaleCols(b, ao, ap.Data[a*ap.Stride:a*ap.Stride+s.R])
+		blas64.Gemm(blas.NoTrans, blas.Trans, 1, a3, b.RawMatrix(), 0,
+			blas64.General{Rows: ns, Cols: io, Stride: io, Data: xd[a*ns*io : (a+1)*ns*io]})
+	}
+	s.xhatGen[n] = s.gen
+	return s.xhat[n]
+}
+
+// mttkrp sets num[n] = Q A⁽⁻ⁿ⁾ for the Iₙ × I₋ₙ matrix Q. For a pixel mode
+// (see model) row a is Σ_{i,c} Q_a[i, c] A⁽³⁾[i, :] ⊛ A⁽ᵒ⁾[c, :] with Q_a the
+// n × Iₒ view of row a: one GEMM G = A⁽³⁾ᵀQ_a (R × Iₒ), then
+// num[a, r] = Σ_c G[r, c] A⁽ᵒ⁾[c, r].
+func (s *gwntfSolver) mttkrp(n int, q *mat.Dense) {
+	if n == 2 {
+		s.reconstruct(2) // kr[2] (cached)
+		s.num[2].Mul(q, s.kr[2])
+		return
+	}
+	o := 1 - n
+	ao, a3 := s.A[o].RawMatrix(), s.A[2].RawMatrix()
+	io, ns := s.dims[o], s.dims[2]
+	g := s.g2.Slice(0, s.R, 0, io).(*mat.Dense).RawMatrix()
+	qd := q.RawMatrix().Data
+	nr := s.num[n].RawMatrix()
+	for a := 0; a < s.dims[n]; a++ {
+		blas64.Gemm(blas.Trans, blas.NoTrans, 1, a3,
+			blas64.General{Rows: ns, Cols: io, Stride: io, Data: qd[a*ns*io : (a+1)*ns*io]}, 0, g)
+		row := nr.Data[a*nr.Stride : a*nr.Stride+s.R]
+		for r := range row {
+			var sum float64
+			grow := g.Data[r*g.Stride : r*g.Stride+io]
+			for c, v := range grow {
+				sum += v * ao.Data[c*ao.Stride+r]
+			}
+			row[r] = sum
+		}
+	}
+}
+
+// scaleCols sets dst = a diag(d).
+func scaleCols(dst, a *mat.Dense, d []float64) {
+	ar, dr := a.RawMatrix(), dst.RawMatrix()
+	for i := 0; i < ar.Rows; i++ {
+		floats.MulTo(dr.Data[i*dr.Stride:i*dr.Stride+ar.Cols], ar.Data[i*ar.Stride:i*ar.Stride+ar.Cols], d)
+	}
+}
+
+// changed records that the factors changed (the reconstructions are stale).
+func (s *gwntfSolver) changed() { s.gen++ }
 
 // run performs the outer iterations of Algorithm 1 and returns the result.
 //
@@ -391,7 +481,7 @@ func (s *gwntfSolver) run(ctx context.Context, progress func(int, float64), star
 func (s *gwntfSolver) scaleAll(ctx context.Context) (float64, error) {
 	var J float64
 	for n := 0; n < 3; n++ {
-		xh := s.reconstruct(n)
+		xh := s.model(n)
 		if s.ot[n] == nil { // no transport: the mode's term is β D_KL(X₍ₙ₎ ‖ X̂₍ₙ₎)
 			J += s.prm.MarginalWeightModel * divergence.KL(s.X[n].RawMatrix().Data, xh.RawMatrix().Data)
 			continue
@@ -437,10 +527,10 @@ func (s *gwntfSolver) updateFactors() error {
 // I₋ₙ): Eq. 16 for a pixel mode, Eq. 18 (or its variant) with data-term
 // weight w for the sample mode.
 func (s *gwntfSolver) updateMode(n int, target *mat.Dense, w float64) error {
-	xh := s.reconstruct(n)
+	xh := s.model(n)
 	ratio := s.work[n]
 	divInto(ratio.RawMatrix().Data, target.RawMatrix().Data, xh.RawMatrix().Data)
-	s.num[n].Mul(ratio, s.kr[n]) // (Ψ ⊘ X̂₍ₙ₎) A⁽⁻ⁿ⁾
+	s.mttkrp(n, ratio) // (Ψ ⊘ X̂₍ₙ₎) A⁽⁻ⁿ⁾
 	// 𝟏A⁽⁻ⁿ⁾: the column sums of a Khatri–Rao product are the products of
 	// the operands' column sums.
 	for r := range s.den {
@@ -457,6 +547,7 @@ func (s *gwntfSolver) updateMode(n int, target *mat.Dense, w float64) error {
 	} else {
 		s.sampleUpdate(w)
 	}
+	s.changed()
 	if !dense.Finite(s.A[n]) {
 		return fmt.Errorf("%w: factor A%d became non-finite", errGWNTFNumeric, n+1)
 	}
@@ -544,6 +635,7 @@ func (s *gwntfSolver) buildMean() {
 // multiplies the matching column of A⁽³⁾ by the removed norms (𝒳̂ unchanged).
 func (s *gwntfSolver) absorbL1() {
 	dense.AbsorbScale(s.A[:], 2, 1)
+	s.changed()
 }
 
 // divInto sets dst = a ⊘ b elementwise (0 where a is 0).

@@ -3,6 +3,7 @@ package gwntf
 import (
 	"context"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"nmfbench/internal/ot"
@@ -14,31 +15,74 @@ import (
 // plans are empty whatever v is (Ψ = v ⊛ Kᵀu = 0 there).
 const scalingFloor = 1e-300
 
+// blockEntries is the size of the column blocks of the blocked scaling
+// (entries per block buffer: 64 KiB, so that the seven block matrices and the
+// logarithm chunks stay in a 1 MiB L2 cache), and maxBlockRows the largest
+// fibre length that is blocked (the pixel modes; the sample mode with its
+// n × n kernel runs on the whole unfolding).
+const (
+	blockEntries = 8192
+	maxBlockRows = 256
+)
+
 // modeScaling is the unbalanced-OT state of one mode: the batched scaling of
 // every fibre of X₍ₙ₎ (source) against the same fibre of X̂₍ₙ₎ (target).
+//
+// The fibres are independent: every scaling round, the kernel product and
+// the objective act column by column. With a fixed number of rounds
+// (scaling_tol = 0) and short fibres, solve therefore runs all rounds on one
+// block of columns at a time, copied into cache-sized buffers (blk, or rem
+// for the last, narrower block), instead of streaming the whole unfolding
+// from memory twice per round: the same operations on every entry, in the
+// same order, so U, V and Ψ are bit for bit those of the unblocked
+// iteration (the recursive kernel and DivPow are columnwise; only the
+// summation order of the objective changes). sc holds the whole-unfolding
+// state (U, V, the warm start) in either case.
 type modeScaling struct {
-	sc     *ot.Scaling
-	prm    Params
-	m1, m2 float64 // 1/Iₙ: Algorithm 1's start V = 𝟏/Iₙ
-	iters  int     // scaling rounds done by the latest solve
-	logs   [6][]float64
+	sc       *ot.Scaling
+	prm      Params
+	m1, m2   float64     // 1/Iₙ: Algorithm 1's start V = 𝟏/Iₙ
+	iters    int         // scaling rounds done by the latest solve
+	phi      []float64   // Φ of one chunk (objective)
+	blk, rem *ot.Scaling // block states (nil: no blocking)
+	psiBlk   [2]*mat.Dense
 }
 
 // newModeScaling prepares the scaling of mode n with kernel k, data unfolding
-// x and the target buffer xhat (whose contents change every outer iteration).
-func newModeScaling(k ot.Kernel, x, xhat *mat.Dense, prm Params) (*modeScaling, error) {
-	sc, err := ot.NewScaling(k, x, xhat, ot.Options{
+// x and the target buffer xhat (whose contents change every outer iteration);
+// the elementwise steps run on workers goroutines (the run's share of the
+// cores, methods.Problem.Goroutines: 1 unless the runner grants more).
+func newModeScaling(k ot.Kernel, x, xhat *mat.Dense, prm Params, workers int) (*modeScaling, error) {
+	opt := ot.Options{
 		Phi: ot.Exponent(prm.MarginalWeightData, prm.Entropic), Psi: ot.Exponent(prm.MarginalWeightModel, prm.Entropic), Floor: scalingFloor,
-	})
+		Workers: workers,
+	}
+	sc, err := ot.NewScaling(k, x, xhat, opt)
 	if err != nil {
 		return nil, err
 	}
 	m1, m2 := k.Dims()
 	g := &modeScaling{sc: sc, prm: prm, m1: 1 / float64(m1), m2: 1 / float64(m2)}
-	for i := range g.logs {
-		g.logs[i] = make([]float64, logChunk)
+	g.phi = make([]float64, logChunk)
+	_, n := x.Dims()
+	if tb := blockEntries / max(m1, m2); m1 <= maxBlockRows && m2 <= maxBlockRows && tb < n {
+		if g.blk, err = blockScaling(k, m1, m2, tb, opt); err != nil {
+			return nil, err
+		}
+		g.psiBlk[0] = mat.NewDense(m2, tb, nil)
+		if r := n % tb; r > 0 {
+			if g.rem, err = blockScaling(k, m1, m2, r, opt); err != nil {
+				return nil, err
+			}
+			g.psiBlk[1] = mat.NewDense(m2, r, nil)
+		}
 	}
 	return g, nil
+}
+
+// blockScaling returns a Scaling over fresh m1 × cols and m2 × cols buffers.
+func blockScaling(k ot.Kernel, m1, m2, cols int, opt ot.Options) (*ot.Scaling, error) {
+	return ot.NewScaling(k, mat.NewDense(m1, cols, nil), mat.NewDense(m2, cols, nil), opt)
 }
 
 const logChunk = 2048
@@ -52,6 +96,9 @@ const logChunk = 2048
 //
 // with Φ = U ⊛ KV (docs/gwntf.md).
 func (g *modeScaling) solve(ctx context.Context, psi *mat.Dense) (float64, error) {
+	if g.blk != nil && g.prm.ScalingTol == 0 {
+		return g.solveBlocked(ctx, psi)
+	}
 	sc := g.sc
 	if !g.prm.WarmStart {
 		sc.Reset(g.m1, g.m2)
@@ -65,42 +112,89 @@ func (g *modeScaling) solve(ctx context.Context, psi *mat.Dense) (float64, error
 		return 0, err
 	}
 	sc.ColMarginal(psi) // KTU = KᵀU, Ψ = V ⊛ KTU
-	return g.objective(psi), nil
+	return g.objective(sc, psi), nil
 }
 
-// objective evaluates the mode's term of J at the current scalings, with
-// vectorised logarithms over chunks (no allocation).
-func (g *modeScaling) objective(psi *mat.Dense) float64 {
+// solveBlocked is solve with a fixed number of rounds, one column block at a
+// time (see modeScaling). It leaves U, V of the whole unfolding in g.sc (KV
+// and KTU there are not updated).
+func (g *modeScaling) solveBlocked(ctx context.Context, psi *mat.Dense) (float64, error) {
 	sc := g.sc
+	_, n := sc.U.Dims()
+	var J float64
+	for j0 := 0; j0 < n; {
+		b, pb := g.blk, g.psiBlk[0]
+		if _, w := b.U.Dims(); j0+w > n {
+			b, pb = g.rem, g.psiBlk[1]
+		}
+		_, w := b.U.Dims()
+		copyCols(b.A, sc.A, j0)
+		copyCols(b.B, sc.B, j0)
+		if g.prm.WarmStart {
+			copyCols(b.V, sc.V, j0)
+		} else {
+			b.Reset(g.m1, g.m2)
+		}
+		it, _, err := b.Iterate(ctx, g.prm.ScalingIters, 0)
+		g.iters = it
+		if err != nil {
+			return 0, err
+		}
+		if err := b.UpdateU(); err != nil {
+			return 0, err
+		}
+		b.ColMarginal(pb)
+		J += g.objective(b, pb)
+		putCols(sc.U, b.U, j0)
+		putCols(sc.V, b.V, j0)
+		putCols(psi, pb, j0)
+		j0 += w
+	}
+	return J, nil
+}
+
+// copyCols sets dst (r × w, contiguous) to the columns j0 … j0+w−1 of src.
+func copyCols(dst, src *mat.Dense, j0 int) {
+	r, w := dst.Dims()
+	d, s := dst.RawMatrix().Data, src.RawMatrix()
+	for i := 0; i < r; i++ {
+		copy(d[i*w:(i+1)*w], s.Data[i*s.Stride+j0:i*s.Stride+j0+w])
+	}
+}
+
+// putCols sets the columns j0 … j0+w−1 of dst to src (r × w, contiguous).
+func putCols(dst, src *mat.Dense, j0 int) {
+	r, w := src.Dims()
+	s, d := src.RawMatrix().Data, dst.RawMatrix()
+	for i := 0; i < r; i++ {
+		copy(d.Data[i*d.Stride+j0:i*d.Stride+j0+w], s[i*w:(i+1)*w])
+	}
+}
+
+// objective evaluates the mode's term of J at the current scalings of sc
+// (the whole unfolding or one block) and its column marginal Ψ = psi, in
+// chunks (no allocation), as
+//
+//	(1/λ)(Σ Φ log U − ΣΦ + Σ Ψ log V) + α(Σ Φ log(Φ/X) − ΣΦ + ΣX) + β(Σ Ψ log(Ψ/X̂) − ΣΨ + ΣX̂)
+//
+// with Φ = U ⊛ KV; log Φ = log U + log KV, so this is the closed form of
+// solve. vmath.DotLog skips the zero weights (0 log 0 = 0: Φ = 0 where the
+// data are 0, Ψ = 0 on all-zero data fibres).
+func (g *modeScaling) objective(sc *ot.Scaling, psi *mat.Dense) float64 {
 	U, V := sc.U.RawMatrix().Data, sc.V.RawMatrix().Data
-	KV, KTU := sc.KV.RawMatrix().Data, sc.KTU.RawMatrix().Data
+	KV := sc.KV.RawMatrix().Data
 	X, Xh := sc.A.RawMatrix().Data, sc.B.RawMatrix().Data
 	P := psi.RawMatrix().Data
 	lam, alpha, beta := g.prm.Entropic, g.prm.MarginalWeightData, g.prm.MarginalWeightModel
 	var ent, klA, klB float64
 	for lo := 0; lo < len(U); lo += logChunk {
 		hi := min(lo+logChunk, len(U))
-		lu, lv, lkv, lktu, lx, lxh := g.logs[0][:hi-lo], g.logs[1][:hi-lo], g.logs[2][:hi-lo], g.logs[3][:hi-lo], g.logs[4][:hi-lo], g.logs[5][:hi-lo]
-		vmath.Log(lu, U[lo:hi])
-		vmath.Log(lv, V[lo:hi])
-		vmath.Log(lkv, KV[lo:hi])
-		vmath.Log(lktu, KTU[lo:hi])
-		vmath.Log(lx, X[lo:hi])
-		vmath.Log(lxh, Xh[lo:hi])
-		for k := range lu {
-			i := lo + k
-			klA += X[i]
-			klB += Xh[i]
-			if u := U[i]; u > 0 { // Φ = 0 where U = 0 (zero data)
-				phi := u * KV[i]
-				ent += phi * (lu[k] - 1)
-				klA += phi*(lu[k]+lkv[k]-lx[k]) - phi
-			}
-			if p := P[i]; p > 0 { // Ψ = 0 on all-zero data fibres
-				ent += p * lv[k]
-				klB += p*(lv[k]+lktu[k]-lxh[k]) - p
-			}
-		}
+		phi := g.phi[:hi-lo]
+		floats.MulTo(phi, U[lo:hi], KV[lo:hi])
+		sPhi, sPsi := floats.Sum(phi), floats.Sum(P[lo:hi])
+		ent += vmath.DotLog(phi, U[lo:hi], nil) - sPhi + vmath.DotLog(P[lo:hi], V[lo:hi], nil)
+		klA += vmath.DotLog(phi, phi, X[lo:hi]) - sPhi + floats.Sum(X[lo:hi])
+		klB += vmath.DotLog(P[lo:hi], P[lo:hi], Xh[lo:hi]) - sPsi + floats.Sum(Xh[lo:hi])
 	}
 	return ent/lam + alpha*klA + beta*klB
 }
