@@ -5,6 +5,7 @@ import (
 	"encoding"
 	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"sort"
 	"strings"
@@ -127,6 +128,9 @@ func RegisterIn[P any](r *Registry, d Definition[P]) {
 	}
 	build := func(node *yaml.Node) (*Configured, error) {
 		params := d.Defaults
+		for node != nil && node.Kind == yaml.AliasNode && node.Alias != nil {
+			node = node.Alias // check what an alias stands for
+		}
 		if node != nil && node.Kind != 0 {
 			if node.Kind != yaml.MappingNode {
 				return nil, fmt.Errorf("line %d: parameters of %s must be a mapping", node.Line, name)
@@ -187,6 +191,10 @@ func checkScalar(v *yaml.Node, t reflect.Type) error {
 	if v.Kind == yaml.AliasNode && v.Alias != nil {
 		v = v.Alias
 	}
+	if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+		// yaml.v3 decodes null as the zero value, replacing the default.
+		return fmt.Errorf("no value given (null); omit the key to keep the default")
+	}
 	if reflect.PointerTo(t).Implements(reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()) {
 		if v.Kind != yaml.ScalarNode {
 			return fmt.Errorf("want one of the listed words")
@@ -200,6 +208,9 @@ func checkScalar(v *yaml.Node, t reflect.Type) error {
 			return fmt.Errorf("want an integer, got %q", v.Value)
 		}
 		if v.Tag != "!!int" {
+			if f == math.Trunc(f) && math.Abs(f) < 1e18 {
+				return fmt.Errorf("want an integer written in digits, got %q (%.0f)", v.Value, f)
+			}
 			return fmt.Errorf("want an integer, got %q", v.Value)
 		}
 	case reflect.Float64, reflect.Bool, reflect.String:

@@ -7,13 +7,14 @@
 // Only the unsigned byte type (T = 0x08), the one MNIST uses, is supported;
 // other types are rejected with an error naming them. Input starting with
 // the gzip magic bytes 1f 8b is decompressed first (its CRC is verified).
-// Truncated data, trailing bytes and sizes that cannot fit are errors, never
-// panics.
+// Truncated data, trailing bytes (also after a gzip member) and sizes that
+// cannot fit are errors, never panics; the sizes' product, zero sizes aside,
+// is at most 2^40. Memory is allocated as data arrive, never for the size a
+// header declares: at most about twice the data actually present.
 package idx
 
 import (
 	"bufio"
-	"bytes"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
@@ -67,7 +68,7 @@ func Read(r io.Reader) (*Array, error) {
 		}
 		defer zr.Close()
 		zr.Multistream(false)
-		src, gz = zr, true
+		src, gz = corruptGzip{zr}, true
 	}
 	a, err := decode(src)
 	if err != nil {
@@ -78,10 +79,19 @@ func Read(r io.Reader) (*Array, error) {
 	var extra [1]byte
 	if n, err := io.ReadFull(src, extra[:]); n > 0 {
 		return nil, fmt.Errorf("idx: %w: data continue past the %d values the header declares", ErrFormat, len(a.Data))
+	} else if err != io.EOF && errors.Is(err, ErrFormat) {
+		return nil, fmt.Errorf("idx: %w", err)
 	} else if err != io.EOF && gz {
 		return nil, fmt.Errorf("idx: %w: corrupt gzip stream: %w", ErrFormat, err)
 	} else if err != io.EOF {
 		return nil, fmt.Errorf("idx: reading input: %w", err)
+	}
+	// After a gzip member nothing may follow: neither a second member nor
+	// other bytes (Multistream is off, so the gzip reader stops at the first).
+	if gz {
+		if k, _ := br.Read(extra[:]); k > 0 {
+			return nil, fmt.Errorf("idx: %w: bytes follow the gzip stream", ErrFormat)
+		}
 	}
 	return a, nil
 }
@@ -110,30 +120,77 @@ func decode(r io.Reader) (*Array, error) {
 		return nil, fmt.Errorf("idx: %w: truncated: reading %d dimension sizes: %w", ErrFormat, nd, noEOF(err))
 	}
 	dims := make([]int, nd)
-	total := int64(1)
+	// span is the product of the non-zero sizes: bounded even when a zero
+	// size makes the array empty, so that products of sizes computed by
+	// callers (e.g. rows × columns of an image) cannot overflow.
+	total, span := int64(1), int64(1)
 	const maxTotal = 1 << 40
 	for k := range dims {
 		d := binary.BigEndian.Uint32(hdr[4*k:])
 		dims[k] = int(d)
-		if total > 0 && int64(d) > maxTotal/total {
-			return nil, fmt.Errorf("idx: %w: dimensions %v hold more than 2^40 values", ErrFormat, dims[:k+1])
+		if d == 0 {
+			total = 0
+			continue
 		}
+		if int64(d) > maxTotal/span {
+			return nil, fmt.Errorf("idx: %w: dimensions %v hold more than 2^40 values (zero sizes aside)", ErrFormat, dims[:k+1])
+		}
+		span *= int64(d)
 		total *= int64(d)
 	}
-	// Read without trusting the header's size for the allocation: the
-	// buffer grows only as data actually arrive.
-	var buf bytes.Buffer
-	if total <= 1<<26 {
-		buf.Grow(int(total))
-	}
-	n, err := io.Copy(&buf, io.LimitReader(r, total))
+	data, err := readUpTo(r, total)
 	if err != nil {
+		if errors.Is(err, ErrFormat) {
+			return nil, fmt.Errorf("idx: %w", err)
+		}
 		return nil, fmt.Errorf("idx: reading data: %w", err)
 	}
-	if n < total {
+	if n := int64(len(data)); n < total {
 		return nil, fmt.Errorf("idx: %w: truncated: header declares %v = %d values but only %d follow", ErrFormat, dims, total, n)
 	}
-	return &Array{Dims: dims, Data: buf.Bytes()}, nil
+	return &Array{Dims: dims, Data: data}, nil
+}
+
+// firstChunk is the most readUpTo allocates before any data have arrived.
+const firstChunk = 1 << 20
+
+// readUpTo reads up to n bytes from r without trusting n for the
+// allocation: the buffer starts at min(n, firstChunk) bytes and doubles (up
+// to n) only when the data already read fill it, so a header declaring a
+// huge size over a short input costs at most firstChunk bytes, and a
+// complete input at most about twice its size. It returns fewer than n bytes
+// when r ends early.
+func readUpTo(r io.Reader, n int64) ([]byte, error) {
+	buf := make([]byte, 0, min(n, firstChunk))
+	for int64(len(buf)) < n {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(n, 2*int64(cap(buf))))
+			copy(grown, buf)
+			buf = grown
+		}
+		k, err := io.ReadFull(r, buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+k]
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return buf, nil
+}
+
+// corruptGzip marks the errors of a gzip stream other than its end as
+// ErrFormat: a bad checksum or deflate data is malformed input, wherever in
+// the stream it shows.
+type corruptGzip struct{ r io.Reader }
+
+func (c corruptGzip) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		err = fmt.Errorf("%w: corrupt gzip stream: %w", ErrFormat, err)
+	}
+	return n, err
 }
 
 // noEOF turns a clean EOF inside a header into io.ErrUnexpectedEOF.

@@ -10,7 +10,9 @@
 // truncated data, corrupt zlib streams, sizes that do not add up, complex,
 // sparse, cell, struct, object and char arrays (ErrUnsupported), and v7.3
 // files, which are HDF5 containers (ErrUnsupported). The reader never panics
-// on malformed input.
+// on malformed input, and never allocates for a size the file declares
+// before the data are there: a compressed element's buffer grows as it
+// inflates.
 //
 // The format is described in MathWorks' "MAT-File Format" document: a
 // 128-byte header (116 bytes of text, 8 bytes of subsystem offset, a 2-byte
@@ -200,6 +202,10 @@ const (
 // byte (the format's limit is about 1032); larger declared sizes are corrupt.
 const maxInflateRatio = 1040
 
+// maxEmptySpan bounds the product of the non-zero dimensions of an empty
+// array (a non-empty one is bounded by the bytes that hold its values).
+const maxEmptySpan = 1 << 40
+
 // Parse decodes all variables of the MAT-file held in data.
 func Parse(data []byte) (map[string]*Array, error) {
 	p := &parser{buf: data}
@@ -342,12 +348,11 @@ func (p *parser) inflate(z []byte, off int64) ([]byte, error) {
 	if n > maxInflateRatio*int64(len(z))+1024 {
 		return nil, p.errAt(off, ErrMalformed, nil, "compressed element declares %d decompressed bytes, impossible from %d compressed bytes", n, len(z))
 	}
-	out := make([]byte, 8+n)
-	copy(out, tag[:])
-	if _, err := io.ReadFull(zr, out[8:]); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
+	out, err := readUpTo(zr, tag[:], 8+n)
+	if err == nil && int64(len(out)) < 8+n {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
 		return nil, p.errAt(off+8, ErrMalformed, err, "compressed element ends before the %d bytes its miMATRIX declares", n)
 	}
 	// Reading to the end verifies the zlib checksum.
@@ -360,6 +365,36 @@ func (p *parser) inflate(z []byte, off int64) ([]byte, error) {
 		return nil, p.errAt(off+8, ErrMalformed, err, "corrupt zlib stream")
 	}
 	return out, nil
+}
+
+// firstChunk is the most readUpTo allocates before any data have arrived.
+const firstChunk = 1 << 20
+
+// readUpTo returns head followed by bytes of r, n bytes in all unless r
+// ends first, without trusting n for the allocation: the buffer starts at
+// min(n, firstChunk) bytes and doubles (up to n) only when the data already
+// decompressed fill it, so an element declaring a huge size over a short
+// stream costs at most firstChunk bytes, and a valid one at most about
+// twice its size.
+func readUpTo(r io.Reader, head []byte, n int64) ([]byte, error) {
+	buf := make([]byte, len(head), max(int64(len(head)), min(n, firstChunk)))
+	copy(buf, head)
+	for int64(len(buf)) < n {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(n, 2*int64(cap(buf))))
+			copy(grown, buf)
+			buf = grown
+		}
+		k, err := io.ReadFull(r, buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+k]
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return buf, nil
 }
 
 func pad8(n int64) int64 { return (n + 7) &^ 7 }
@@ -475,6 +510,20 @@ func (p *parser) matrix(elem []byte, tagOff int64) (*Array, error) {
 	}
 	if total > limit {
 		return nil, p.errAt(dm.off, ErrMalformed, nil, "sizes do not add up: dimensions %v need more values than the %d-byte element can hold", dims, limit)
+	}
+	if total == 0 {
+		// An empty array holds no values, but its other sizes must still
+		// multiply to a sane count: callers compute such products.
+		span := int64(1)
+		for _, d := range dims {
+			if d == 0 {
+				continue
+			}
+			if int64(d) > maxEmptySpan/span {
+				return nil, p.errAt(dm.off, ErrMalformed, nil, "sizes do not add up: the non-zero dimensions of the empty array %v multiply to more than 2^40", dims)
+			}
+			span *= int64(d)
+		}
 	}
 	// Real part.
 	re, i, err := p.next(body, i, bb, "real part data")

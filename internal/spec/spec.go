@@ -61,6 +61,9 @@ const (
 	MaxRepIndex    = 999_999 // largest repetition index in a seeds list
 	MaxLabelLen    = 200     // characters of a method label or dataset name
 	MaxSweepValues = 1000    // values of one sweep
+	// MaxRuns bounds the runs a spec expands into (datasets × rows ×
+	// repetitions, after filters); the paper's grid is 800.
+	MaxRuns = 100_000
 )
 
 // UnmarshalYAML reads a count or a list.
@@ -78,6 +81,9 @@ func (s *Seeds) UnmarshalYAML(n *yaml.Node) error {
 	}
 	if n.Kind != yaml.SequenceNode || len(n.Content) > MaxSeeds {
 		return fmt.Errorf("line %d: seeds must be a whole count in [1, %d] or a list of at most %d repetition indices", n.Line, MaxSeeds, MaxSeeds)
+	}
+	if len(n.Content) == 0 {
+		return fmt.Errorf("line %d: seeds list is empty; give a count or at least one repetition index", n.Line)
 	}
 	for _, e := range n.Content {
 		if e.Kind != yaml.ScalarNode || e.Tag != "!!int" {
@@ -275,6 +281,16 @@ func (s *Spec) validate() error {
 	if err := checkName("name", s.Name); err != nil {
 		return err
 	}
+	for i, c := range s.Metrics {
+		if err := checkName(fmt.Sprintf("metrics: column %d", i+1), c.Name); err != nil {
+			return err
+		}
+	}
+	for _, step := range s.Preprocess {
+		if datasets.StepDoc(step) == "" {
+			return fmt.Errorf("preprocess: unknown preprocessing step %q (valid: %s)", step, strings.Join(datasets.PreprocessSteps(), ", "))
+		}
+	}
 	seen := map[string]int{}
 	for i, d := range s.Datasets {
 		if d.Name == "" {
@@ -283,10 +299,10 @@ func (s *Spec) validate() error {
 		if err := checkName(fmt.Sprintf("line %d: datasets[%d].name", d.line, i), d.Name); err != nil {
 			return err
 		}
-		if prev, dup := seen[strings.ToLower(d.Name)]; dup {
+		if prev, dup := seen[foldKey(d.Name)]; dup {
 			return fmt.Errorf("line %d: dataset %q is listed twice (also line %d; names are case-insensitive)", d.line, d.Name, prev)
 		}
-		seen[strings.ToLower(d.Name)] = d.line
+		seen[foldKey(d.Name)] = d.line
 	}
 	labels := map[string]int{}
 	for i, m := range s.Methods {
@@ -316,8 +332,9 @@ func (s *Spec) validate() error {
 }
 
 // checkName rejects names and labels that cannot be shown or stored well:
-// longer than MaxLabelLen characters, or holding control characters (a
-// newline would break every table).
+// longer than MaxLabelLen characters, blank, or holding control characters
+// (a newline would break every table), line or paragraph separators, or
+// bidirectional-text controls (which reorder what a table shows).
 func checkName(what, v string) error {
 	if n := utf8.RuneCountInString(v); n > MaxLabelLen {
 		return fmt.Errorf("%s is %d characters long; at most %d", what, n, MaxLabelLen)
@@ -325,12 +342,30 @@ func checkName(what, v string) error {
 	if !utf8.ValidString(v) {
 		return fmt.Errorf("%s is not valid UTF-8", what)
 	}
+	if v != "" && strings.TrimSpace(v) == "" {
+		return fmt.Errorf("%s %q is blank", what, v)
+	}
 	for _, r := range v {
-		if unicode.IsControl(r) {
+		if unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp) || unicode.Is(unicode.Bidi_Control, r) {
 			return fmt.Errorf("%s %q holds a control character (%U)", what, v, r)
 		}
 	}
 	return nil
+}
+
+// foldKey maps names that strings.EqualFold treats as equal (the way
+// datasets are looked up) to one key: every rune is replaced by the
+// smallest rune of its simple case-folding orbit.
+func foldKey(v string) string {
+	var b strings.Builder
+	for _, r := range v {
+		m := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			m = min(m, f)
+		}
+		b.WriteRune(m)
+	}
+	return b.String()
 }
 
 // checkKeys reports the first mapping key in n that has no yaml-tagged field
@@ -524,6 +559,9 @@ func (s *Spec) Expand(reg *methods.Registry, id Identity, f Filter) (*Plan, erro
 			return nil, fmt.Errorf("line %d: methods[%d]: %w", m.line, i, err)
 		}
 		for _, v := range variants {
+			if err := checkName(fmt.Sprintf("line %d: methods[%d]: row label", m.line, i), v.label); err != nil {
+				return nil, err
+			}
 			if prev, dup := seenLabels[v.label]; dup {
 				return nil, fmt.Errorf("line %d: methods[%d]: row label %q is produced twice (also line %d)", m.line, i, v.label, prev)
 			}
@@ -539,6 +577,16 @@ func (s *Spec) Expand(reg *methods.Registry, id Identity, f Filter) (*Plan, erro
 	seeds := s.Seeds
 	if f.Seeds > 0 && f.Seeds < len(seeds) {
 		seeds = seeds[:f.Seeds]
+	}
+	nData := 0
+	for _, d := range s.Datasets {
+		if want(f.Datasets, d.Name) {
+			nData++
+		}
+	}
+	if total := int64(nData) * int64(len(entries)) * int64(len(seeds)); total > MaxRuns {
+		return nil, fmt.Errorf("the spec expands to %d datasets × %d rows × %d repetitions = %d runs; at most %d (split it, or narrow it with --datasets, --methods, --seeds)",
+			nData, len(entries), len(seeds), total, MaxRuns)
 	}
 	for _, d := range s.Datasets {
 		if !want(f.Datasets, d.Name) {
@@ -609,6 +657,9 @@ type variant struct {
 // expandSweep returns one variant per sweep value (or the entry itself).
 func (m Method) expandSweep() ([]variant, error) {
 	base := &m.Params
+	for base.Kind == yaml.AliasNode && base.Alias != nil {
+		base = base.Alias
+	}
 	if base.Kind == 0 {
 		base = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: m.line}
 	}
