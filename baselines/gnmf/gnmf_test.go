@@ -322,21 +322,25 @@ func BenchmarkGNMFIteration(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		stop := reportCPU(b)
 		for b.Loop() {
 			for range 10 {
 				f.Step()
 				f.Objective()
 			}
 		}
+		stop()
 	})
 	b.Run("kl", func(b *testing.B) {
 		U, V := mu.UniformInit(rng, 1024, 2856, 68, 2)
 		s := newKLGraphState(Xt, U, V, g, klGraphConfig{Lambda: 100, CGTol: 1e-10, CGMax: 1000, Eps: 1e-10})
+		stop := reportCPU(b)
 		for b.Loop() {
 			if err := s.Step(); err != nil {
 				b.Fatal(err)
 			}
 			s.Objective()
 		}
+		stop()
 	})
 }

@@ -327,9 +327,11 @@ func BenchmarkCPSweep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			stop := reportCPU(b)
 			for b.Loop() {
 				s.sweep()
 			}
+			stop()
 		})
 	}
 }

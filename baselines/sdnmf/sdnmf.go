@@ -121,7 +121,7 @@ func fit(ctx context.Context, p *methods.Problem, prm Params) (*methods.Result, 
 	}
 	// SDNMF_Multi: rand, then NormalizeUV with Norm = 1, NormV = 0.
 	U, V := mu.UniformInit(p.RNG, data.Features(), data.Samples(), r, 1)
-	s, err := newSDNMFState(data.X, U, V, kernel, g, prm)
+	s, err := newSDNMFStateThreads(data.X, U, V, kernel, g, prm, p.Goroutines())
 	if err != nil {
 		return nil, err
 	}
@@ -176,8 +176,15 @@ type sdnmfState struct {
 	// partial[c] holds chunk c's part of the objective that does not depend
 	// on the updated factors: ⟨T, M⟩ + (1/λ)ΣT log T + γ·KL(Tᵀ1 ‖ X).
 	partial []float64
-	// rangeSums holds the per-worker results of parallelRange.
+	// rangeSums holds the per-part results of parallelRange.
 	rangeSums []float64
+	// xc[c] is chunk c of X (d × width, contiguous), the fixed second
+	// marginal of its scaling problems; nu0[c] is its first ν =
+	// (X ⊘ max(Kᵀμ₀, floor))^g for μ₀ = 1/d, which is the same in every
+	// outer iteration. Both are built on first use for the current chunk
+	// size (chunkOf).
+	xc, nu0 []*mat.Dense
+	chunkOf int
 
 	chunk   int // samples per transport chunk
 	workers []*sdnmfWorker
@@ -201,9 +208,17 @@ const sdnmfChunk = 32
 type sdnmfWorker struct {
 	sc     map[int]*ot.Scaling
 	t1, t2 map[int]*mat.Dense // d × width plan marginals
+	r      map[int]*mat.Dense // d × width ratio T1 ⊘ max(P, eps)
 }
 
 func newSDNMFState(X *mat.Dense, U, V *mat.Dense, k ot.Kernel, g *graph.CSR, prm Params) (*sdnmfState, error) {
+	return newSDNMFStateThreads(X, U, V, k, g, prm, runtime.GOMAXPROCS(0))
+}
+
+// newSDNMFStateThreads is newSDNMFState with the scaling problems solved on
+// threads goroutines (at least 1; fit passes Problem.Goroutines). The result
+// does not depend on it (TestSDNMFChunkingInvariant).
+func newSDNMFStateThreads(X *mat.Dense, U, V *mat.Dense, k ot.Kernel, g *graph.CSR, prm Params, threads int) (*sdnmfState, error) {
 	n, d := X.Dims()
 	_, r := U.Dims()
 	s := &sdnmfState{prm: prm, g: g, kernel: k, U: U, V: V, gexp: ot.Exponent(prm.MarginalWeight, prm.Entropic),
@@ -217,7 +232,7 @@ func newSDNMFState(X *mat.Dense, U, V *mat.Dense, k ot.Kernel, g *graph.CSR, prm
 		s.floor = math.Pow(prm.Floor, 1/s.gexp)
 	}
 	s.partial = make([]float64, (n+s.chunk-1)/s.chunk)
-	for range min(runtime.GOMAXPROCS(0), len(s.partial)) {
+	for range max(1, min(threads, len(s.partial))) {
 		s.workers = append(s.workers, &sdnmfWorker{sc: map[int]*ot.Scaling{}, t1: map[int]*mat.Dense{}, t2: map[int]*mat.Dense{}})
 	}
 	s.rangeSums = make([]float64, len(s.workers))
@@ -238,10 +253,9 @@ func (s *sdnmfState) initialObjective() (float64, error) {
 // iterate performs one outer iteration and returns the objective (see
 // objective) at the updated factors.
 func (s *sdnmfState) iterate() (float64, error) {
-	if err := s.transport(); err != nil {
+	if err := s.transport(); err != nil { // also sets R = T1 ⊘ max(P, eps)
 		return 0, err
 	}
-	s.ratio()
 	s.updateV()
 	if s.prm.Update == Fresh {
 		s.P.Mul(s.U, s.V.T())
@@ -277,10 +291,21 @@ func (s *sdnmfState) updateU() {
 }
 
 // transport runs the scaling iterations for the current P, chunk by chunk
-// on all workers, and fills T1 and partial.
+// on all workers, and fills T1, partial and the ratio R = T1 ⊘ max(P, eps).
 func (s *sdnmfState) transport() error {
 	_, n := s.P.Dims()
 	chunks := (n + s.chunk - 1) / s.chunk
+	if s.chunkOf != s.chunk || len(s.xc) != chunks {
+		s.xc, s.nu0, s.chunkOf = make([]*mat.Dense, chunks), make([]*mat.Dense, chunks), s.chunk
+	}
+	if len(s.workers) == 1 { // as the loop below, without a goroutine per call
+		for c := range chunks {
+			if err := s.workers[0].solve(s, c); err != nil {
+				return fmt.Errorf("%w (entropic λ = %v, floor = %v: lower λ or raise floor)", err, s.prm.Entropic, s.prm.Floor)
+			}
+		}
+		return nil
+	}
 	var next atomic.Int64
 	errs := make([]error, len(s.workers))
 	var wg sync.WaitGroup
@@ -312,7 +337,11 @@ func (s *sdnmfState) transport() error {
 // solve runs SDNMF_Multi's scaling loop for chunk c, the samples
 // [c·chunk, (c+1)·chunk): ν = (X ⊘ Kᵀμ)^g from μ = 1/d, then ScalingIter
 // times μ = (P ⊘ Kν)^g, ν = (X ⊘ Kᵀμ)^g, the last ν unfloored. It stores
-// the chunk's T1 and objective part.
+// the chunk's T1, its ratio R = T1 ⊘ max(P, eps) and its objective part.
+//
+// The first ν depends on X alone (μ = 1/d is restarted every outer
+// iteration), so it is computed once per chunk (nu0) and copied afterwards;
+// μ's start value is read by that first ν update only, so it is not reset.
 func (w *sdnmfWorker) solve(s *sdnmfState, c int) error {
 	d, n := s.P.Dims()
 	lo, hi := c*s.chunk, min((c+1)*s.chunk, n)
@@ -329,14 +358,31 @@ func (w *sdnmfWorker) solve(s *sdnmfState, c int) error {
 		w.t1[width] = mat.NewDense(d, width, nil)
 		w.t2[width] = mat.NewDense(d, width, nil)
 	}
+	if w.r == nil {
+		w.r = map[int]*mat.Dense{}
+	}
+	r, ok := w.r[width]
+	if !ok {
+		r = mat.NewDense(d, width, nil)
+		w.r[width] = r
+	}
 	copyCols(sc.A, s.P, lo)
-	copyCols(sc.B, s.X, lo)
-	sc.Reset(1/float64(d), 0)
+	if s.xc[c] == nil {
+		s.xc[c] = mat.NewDense(d, width, nil)
+		copyCols(s.xc[c], s.X, lo)
+	}
+	sc.B = s.xc[c]
 	if err := sc.SetFloor(s.floor); err != nil {
 		return err
 	}
-	if err := sc.UpdateV(); err != nil {
-		return err
+	if s.nu0[c] == nil {
+		sc.Reset(1/float64(d), 0)
+		if err := sc.UpdateV(); err != nil {
+			return err
+		}
+		s.nu0[c] = mat.DenseCopyOf(sc.V)
+	} else {
+		copy(sc.V.RawMatrix().Data, s.nu0[c].RawMatrix().Data)
 	}
 	for k := 0; k < s.prm.ScalingIters; k++ {
 		if err := sc.UpdateU(); err != nil {
@@ -353,6 +399,8 @@ func (w *sdnmfWorker) solve(s *sdnmfState, c int) error {
 	t2.MulElem(sc.V, sc.KTU)
 	sc.RowMarginal(t1)
 	pasteCols(s.T1, t1, lo)
+	ratioFloor(r.RawMatrix().Data, t1.RawMatrix().Data, sc.A.RawMatrix().Data, s.prm.Eps)
+	pasteCols(s.R, r, lo)
 	lambda, gamma := s.prm.Entropic, s.prm.MarginalWeight
 	s.partial[c] = ot.EntropicCost(sc.U, sc.V, t1, t2, lambda, 1) + floats.Sum(t1.RawMatrix().Data)/lambda +
 		gamma*divergence.KL(t2.RawMatrix().Data, sc.B.RawMatrix().Data)
@@ -403,20 +451,36 @@ func (s *sdnmfState) ratio() {
 	})
 }
 
-// parallelRange splits [0, n) into one contiguous part per worker, runs f on
-// the parts concurrently and returns the sum of the results in part order.
+// rangeParts is the number of parts parallelRange splits a range into,
+// whatever the number of workers, so that its sums (the objective's KL term)
+// do not depend on the thread count.
+const rangeParts = 16
+
+// parallelRange splits [0, n) into rangeParts contiguous parts, runs f on
+// them on all workers and returns the sum of the results in part order.
 func (s *sdnmfState) parallelRange(n int, f func(lo, hi int) float64) float64 {
-	k := len(s.workers)
-	res := s.rangeSums[:k]
-	var wg sync.WaitGroup
-	for i := range k {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res[i] = f(i*n/k, (i+1)*n/k)
-		}()
+	if len(s.rangeSums) < rangeParts {
+		s.rangeSums = make([]float64, rangeParts)
 	}
-	wg.Wait()
+	res := s.rangeSums[:rangeParts]
+	k := min(len(s.workers), rangeParts)
+	if k <= 1 {
+		for i := range res {
+			res[i] = f(i*n/rangeParts, (i+1)*n/rangeParts)
+		}
+	} else {
+		var wg sync.WaitGroup
+		for w := range k {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < rangeParts; i += k {
+					res[i] = f(i*n/rangeParts, (i+1)*n/rangeParts)
+				}
+			}()
+		}
+		wg.Wait()
+	}
 	var sum float64
 	for _, v := range res {
 		sum += v

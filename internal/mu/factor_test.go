@@ -184,10 +184,12 @@ func benchmarkMU(b *testing.B, loss Loss, n, d, r int) {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
+	stop := reportCPU(b)
 	for range b.N {
 		f.Step()
 		f.Objective()
 	}
+	stop()
 }
 
 // BenchmarkMUFrobeniusCOIL20 times one Frobenius iteration at COIL20's size (1440×1024, r = 20).
