@@ -3,8 +3,8 @@ package results
 import (
 	"bytes"
 	"context"
-	"errors"
 	"database/sql"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
