@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,7 +25,10 @@ import (
 // (all 17 digits, so that two builds can be compared for identical
 // iterates). It runs only with NMFBENCH_TIMING=1; NMFBENCH_TIMING_METHODS
 // and NMFBENCH_TIMING_DATASETS (comma-separated labels / names) filter,
-// NMFBENCH_TIMING_SEEDS sets the number of seeds (default 2).
+// NMFBENCH_TIMING_SEEDS sets the number of seeds (default 2) and
+// NMFBENCH_TIMING_J the number of runs at a time (default 2); with 1 the
+// process CPU time of each run is printed too (on a shared machine it
+// says more than the wall time).
 //
 //	NMFBENCH_TIMING=1 OPENBLAS_NUM_THREADS=1 go test -tags netlib -run RealDataTiming -v ./baselines/nmf/
 func TestRealDataTiming(t *testing.T) {
@@ -43,9 +47,12 @@ func TestRealDataTiming(t *testing.T) {
 		}
 		return false
 	}
-	seeds := 2
+	seeds, jobs := 2, 2
 	if s := os.Getenv("NMFBENCH_TIMING_SEEDS"); s != "" {
 		fmt.Sscan(s, &seeds)
+	}
+	if s := os.Getenv("NMFBENCH_TIMING_J"); s != "" {
+		fmt.Sscan(s, &jobs)
 	}
 	cfgs := []struct{ label, method, params string }{
 		{"NMF", "NMF", "{loss: frobenius}"},
@@ -87,7 +94,7 @@ func TestRealDataTiming(t *testing.T) {
 				}
 			}
 			var wg sync.WaitGroup
-			sem := make(chan struct{}, 2)
+			sem := make(chan struct{}, max(1, jobs))
 			lines := make([]string, seeds)
 			for s := range seeds {
 				wg.Add(1)
@@ -95,14 +102,18 @@ func TestRealDataTiming(t *testing.T) {
 					defer wg.Done()
 					sem <- struct{}{}
 					defer func() { <-sem }()
-					start := time.Now()
+					start, cpu0 := time.Now(), processCPU()
 					res, err := m.Fit(ctx, problem(uint64(s+1)))
 					if err != nil {
 						lines[s] = err.Error()
 						return
 					}
-					lines[s] = fmt.Sprintf("%-10s %-8s seed %d: %6.2f s  %3d iterations  objective %.17g", name, c.label, s+1,
-						time.Since(start).Seconds(), res.Iterations, res.Objective[len(res.Objective)-1])
+					cpu := ""
+					if jobs == 1 {
+						cpu = fmt.Sprintf(" (CPU %6.2f s)", (processCPU() - cpu0).Seconds())
+					}
+					lines[s] = fmt.Sprintf("%-10s %-8s seed %d: %6.2f s%s  %3d iterations  objective %.17g", name, c.label, s+1,
+						time.Since(start).Seconds(), cpu, res.Iterations, res.Objective[len(res.Objective)-1])
 				}()
 			}
 			wg.Wait()
@@ -111,4 +122,13 @@ func TestRealDataTiming(t *testing.T) {
 			}
 		}
 	}
+}
+
+// processCPU returns the CPU time (user + system) of the process so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
