@@ -10,6 +10,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"nmfbench/internal/cputime"
 	"nmfbench/internal/graph"
 	"nmfbench/internal/methodtest"
 	"nmfbench/internal/mu"
@@ -322,7 +323,7 @@ func BenchmarkGNMFIteration(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		stop := reportCPU(b)
+		stop := cputime.Report(b)
 		for b.Loop() {
 			for range 10 {
 				f.Step()
@@ -334,7 +335,7 @@ func BenchmarkGNMFIteration(b *testing.B) {
 	b.Run("kl", func(b *testing.B) {
 		U, V := mu.UniformInit(rng, 1024, 2856, 68, 2)
 		s := newKLGraphState(Xt, U, V, g, klGraphConfig{Lambda: 100, CGTol: 1e-10, CGMax: 1000, Eps: 1e-10})
-		stop := reportCPU(b)
+		stop := cputime.Report(b)
 		for b.Loop() {
 			if err := s.Step(); err != nil {
 				b.Fatal(err)

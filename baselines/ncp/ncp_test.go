@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"nmfbench/datasets"
+	"nmfbench/internal/cputime"
 	"nmfbench/internal/graph"
 	"nmfbench/internal/methodtest"
 	"nmfbench/internal/mu"
@@ -327,7 +328,7 @@ func BenchmarkCPSweep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			stop := reportCPU(b)
+			stop := cputime.Report(b)
 			for b.Loop() {
 				s.sweep()
 			}

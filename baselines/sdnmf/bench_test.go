@@ -7,6 +7,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"nmfbench/internal/cputime"
 	"nmfbench/internal/graph"
 	"nmfbench/internal/mu"
 	"nmfbench/internal/ot"
@@ -44,7 +45,7 @@ func BenchmarkSDNMFIterationPIE(b *testing.B) {
 	for _, threads := range []int{1, 2} {
 		b.Run(map[int]string{1: "threads=1", 2: "threads=2"}[threads], func(b *testing.B) {
 			s := pieSizedSDNMF(b, threads)
-			stop := reportCPU(b)
+			stop := cputime.Report(b)
 			for b.Loop() {
 				if _, err := s.iterate(); err != nil {
 					b.Fatal(err)

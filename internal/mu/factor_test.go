@@ -7,6 +7,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"nmfbench/internal/cputime"
 	"nmfbench/internal/graph"
 )
 
@@ -184,7 +185,7 @@ func benchmarkMU(b *testing.B, loss Loss, n, d, r int) {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
-	stop := reportCPU(b)
+	stop := cputime.Report(b)
 	for range b.N {
 		f.Step()
 		f.Objective()

@@ -4,12 +4,12 @@ import (
 	"context"
 	"math/rand/v2"
 	"os"
-	"syscall"
 	"testing"
 	"time"
 
 	"nmfbench/datasets"
 	_ "nmfbench/internal/blasbackend"
+	"nmfbench/internal/cputime"
 	"nmfbench/internal/kmeans"
 	"nmfbench/methods"
 	_ "nmfbench/methods/gwntf"
@@ -30,9 +30,9 @@ func gwRunOnce(ctx context.Context, t testing.TB, c *methods.Configured, d *data
 // gwFitScore is gwRunOnce returning the error; the duration is CPU time.
 func gwFitScore(ctx context.Context, c *methods.Configured, d *datasets.Dataset, memo *methods.Memo, seed uint64) (metrics.Scores, *methods.Result, time.Duration, error) {
 	p := &methods.Problem{Data: d, K: d.Classes, RNG: rand.New(rand.NewPCG(seed, 0x5eed)), Memo: memo, DataKey: d.Name}
-	cpu0 := cpuTime()
+	cpu0 := cputime.Now()
 	res, err := c.Fit(ctx, p)
-	el := cpuTime() - cpu0
+	el := cputime.Now() - cpu0
 	if err != nil {
 		return nil, nil, el, err
 	}
@@ -42,16 +42,6 @@ func gwFitScore(ctx context.Context, c *methods.Configured, d *datasets.Dataset,
 	}
 	sc, err := metrics.Evaluate(d.Labels, km.Labels)
 	return sc, res, el, err
-}
-
-// cpuTime returns the process's user+system CPU time (the machine is shared,
-// so wall time is not a usable measure).
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // TestGWNTFCOIL20 fits the default GWNTF once on COIL20 (skipped with -short
