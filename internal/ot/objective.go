@@ -21,13 +21,3 @@ func EntropicCost(u, v, rowMarg, colMarg *mat.Dense, lambda, shift float64) floa
 	mass := floats.Sum(rawData(rowMarg))
 	return (s - (1+shift)*mass) / lambda
 }
-
-// KL returns the generalized Kullback–Leibler divergence
-// Σ_i a_i log(a_i/b_i) − a_i + b_i between nonnegative vectors of equal
-// length, with 0·log 0 = 0 (+Inf if some a_i > 0 = b_i).
-func KL(a, b []float64) float64 {
-	if len(a) != len(b) {
-		panic("ot: KL of vectors of different lengths")
-	}
-	return vmath.DotLog(a, a, b) - floats.Sum(a) + floats.Sum(b)
-}

@@ -400,22 +400,6 @@ func TestEntropicCost(t *testing.T) {
 	}
 }
 
-func TestKL(t *testing.T) {
-	for _, tc := range []struct {
-		a, b []float64
-		want float64
-	}{
-		{[]float64{1, 2}, []float64{1, 2}, 0},
-		{[]float64{0, 1}, []float64{2, 1}, 2},
-		{[]float64{1}, []float64{math.E}, math.E - 2},
-		{[]float64{1}, []float64{0}, math.Inf(1)},
-	} {
-		if got := KL(tc.a, tc.b); !(math.Abs(got-tc.want) < 1e-15 || got == tc.want) {
-			t.Errorf("KL(%v, %v) = %v, want %v", tc.a, tc.b, got, tc.want)
-		}
-	}
-}
-
 func TestConstructorsRejectBadInput(t *testing.T) {
 	good := GridCost{H: 2, W: 2, P: 1}
 	k, _ := NewGrid(good, 1, 0)
