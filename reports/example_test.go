@@ -54,7 +54,7 @@ func ExampleBuild() {
 	// Output:
 	// ### toy
 	//
-	// | Method | runs | ACC (%) | fit s |
+	// | Method | runs | ACC (%) | s/run |
 	// |---|---:|---:|---:|
 	// | A | 6 | **71.50 ± 1.87** | 0.00 |
 	// | B | 6 | 63.83 ± 2.40 † | 0.00 |

@@ -152,7 +152,7 @@ func heading(name, field string) string { return name + " (" + unitOf(field) + "
 // WriteMarkdown writes t as a Markdown table: per column mean ± std (bold
 // when best, † or ‡ when the paired test against the reference is
 // significant), the published value and the difference when the table has
-// published values; then the runs, mean fit seconds, the p-values and the
+// published values; then the runs, mean seconds per run (fit + k-means), the p-values and the
 // failures.
 func WriteMarkdown(w io.Writer, t Table) error {
 	var b strings.Builder
@@ -167,7 +167,7 @@ func WriteMarkdown(w io.Writer, t Table) error {
 			align += "---:|---:|"
 		}
 	}
-	b.WriteString(" fit s |\n" + align + "---:|\n")
+	b.WriteString(" s/run |\n" + align + "---:|\n")
 	for _, r := range t.Rows {
 		fmt.Fprintf(&b, "| %s | %s |", mdEscape(r.Label), runsText(r))
 		for j, c := range r.Cells {
@@ -256,7 +256,7 @@ func testText(c Cell) string {
 // WriteCSV writes t with one line per method. Scores are fractions in [0, 1]
 // (mutual information in bits or nats) at full precision: per column the
 // mean, std, number of values, best flag (1 or 0), published value,
-// difference, and the p-value of the paired test; then the mean fit seconds
+// difference, and the p-value of the paired test; then the mean seconds per run (fit + k-means, column fit_seconds)
 // and the reference method. Missing values are empty fields. Sweep tables
 // start with the swept parameter and its value.
 func WriteCSV(w io.Writer, t Table) error {

@@ -30,7 +30,7 @@ func TestMarkdown(t *testing.T) {
 	kmm, kms := naiveMeanStd(km)
 	for _, want := range []string{
 		"### COIL20\n",
-		"| Method | runs | ACC (%) | paper | Δ | NMI (%) | paper | Δ | MI (%) | paper | Δ | Purity (%) | paper | Δ | fit s |",
+		"| Method | runs | ACC (%) | paper | Δ | NMI (%) | paper | Δ | MI (%) | paper | Δ | Purity (%) | paper | Δ | s/run |",
 		// bold best, published value and difference
 		fmt.Sprintf("| GWNTF | 8 | **%.2f ± %.2f** | 78.23 | %+.2f |", 100*gm, 100*gs, 100*(gm-0.7823)),
 		// significance marker after the cell; a negative difference

@@ -204,7 +204,7 @@ figcaption { font-size: 0.85em; color: #444; max-width: 1100px; }
 {{range .Tables}}
 <table class="results" id="{{.ID}}">
 <thead>
-<tr><th class="label" rowspan="{{if .SubHeads}}2{{else}}1{{end}}">Method</th><th rowspan="{{if .SubHeads}}2{{else}}1{{end}}">runs</th>{{$span := .Span}}{{range .Heads}}<th colspan="{{$span}}">{{.}}</th>{{end}}<th rowspan="{{if .SubHeads}}2{{else}}1{{end}}">fit s</th></tr>
+<tr><th class="label" rowspan="{{if .SubHeads}}2{{else}}1{{end}}">Method</th><th rowspan="{{if .SubHeads}}2{{else}}1{{end}}">runs</th>{{$span := .Span}}{{range .Heads}}<th colspan="{{$span}}">{{.}}</th>{{end}}<th rowspan="{{if .SubHeads}}2{{else}}1{{end}}">s/run</th></tr>
 {{if .SubHeads}}<tr>{{range .SubHeads}}<th>{{.}}</th>{{end}}</tr>{{end}}
 </thead>
 <tbody>

@@ -73,7 +73,7 @@ type Row struct {
 	// Cell.Values across rows.
 	Reps   []int
 	Cells  []Cell  // one per column
-	FitSec float64 // mean fit seconds of the ok runs (NaN without runs)
+	FitSec float64 // mean seconds per ok run, fit + k-means (NaN without runs)
 	// Sweep is non-nil when the label comes from a spec sweep.
 	Sweep *SweepPoint
 
@@ -192,7 +192,7 @@ func summarise(runs []results.Run, refs []results.Reference, order map[string]in
 		row.OK++
 		row.Reps = append(row.Reps, r.Rep)
 		row.runs = append(row.runs, r)
-		row.FitSec += r.FitSeconds
+		row.FitSec += r.FitSeconds + r.KmSeconds
 		for j, c := range cols {
 			v, ok := r.Metrics[c.Field]
 			if !ok {

@@ -215,9 +215,9 @@ methods:
 	killed := filepath.Join(dir, "killed.db")
 	rng := rand.New(rand.NewPCG(1, 2))
 	kills := 0
-	for attempt := 0; attempt < 8; attempt++ {
+	for attempt := 0; attempt < 20; attempt++ {
 		cmd := start(killed)
-		time.Sleep(time.Duration(50+rng.IntN(400)) * time.Millisecond)
+		time.Sleep(time.Duration(30+rng.IntN(300)) * time.Millisecond)
 		if cmd.Process.Signal(syscall.SIGKILL) == nil {
 			kills++
 		}
@@ -301,5 +301,27 @@ func TestExitCodes(t *testing.T) {
 		if code := run(context.Background(), tc.args, &out, &errb); code != tc.want {
 			t.Errorf("%v: exit %d, want %d (%s)", tc.args, code, tc.want, errb.String())
 		}
+	}
+}
+
+// TestRankBeyondData: a rank larger than min(samples, features) is a failed
+// run with a message naming both, not an out-of-memory abort.
+func TestRankBeyondData(t *testing.T) {
+	dir := t.TempDir()
+	specPath := filepath.Join(dir, "r.yaml")
+	os.WriteFile(specPath, []byte("name: r\ndatasets: [{name: synthetic}]\nmethods:\n  - method: NMF\n    params: {rank: 9000}\n"), 0o644)
+	db := filepath.Join(dir, "r.db")
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"run", specPath, "--db", db}, &out, &errb); code != 1 {
+		t.Fatalf("exit %d, want 1 (a failed run): %s", code, errb.String())
+	}
+	s, err := results.OpenReadOnly(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	runs, err := s.Runs(context.Background(), results.Query{})
+	if err != nil || len(runs) != 1 || !strings.Contains(runs[0].Error, "rank 9000 exceeds min(samples, features)") {
+		t.Fatalf("runs %+v, %v", runs, err)
 	}
 }

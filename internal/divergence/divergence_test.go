@@ -69,4 +69,3 @@ func TestKLCases(t *testing.T) {
 		}
 	}
 }
-

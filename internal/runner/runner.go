@@ -317,6 +317,10 @@ func execute(ctx context.Context, r spec.Run, p prepared, memo *methods.Memo, s 
 		rec.SweepParam, rec.SweepValue = r.Labels[0].SweepParam, r.Labels[0].SweepValue
 	}
 	d := p.data
+	if rk, ok := r.Method.Params["rank"].(float64); ok && int(rk) > min(d.Samples(), d.Features()) {
+		return fail(fmt.Errorf("%s on %s: rank %d exceeds min(samples, features) = min(%d, %d); a factorization rank must be at most that",
+			r.Label, r.Dataset, int(rk), d.Samples(), d.Features()))
+	}
 	fitStart := time.Now()
 	prob := &methods.Problem{
 		Data: d, K: d.Classes, RNG: rand.New(rand.NewPCG(r.Seed, streamMethod)),
