@@ -5,23 +5,29 @@ import (
 	"encoding/binary"
 	"errors"
 	"flag"
-	"fmt"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
+
+	"nmfbench/internal/corpus"
 )
 
 var generate = flag.Bool("generate", false, "rewrite testdata/malformed from malformedCases (cd internal/idx && go test -run TestGenerateMalformed -generate)")
 
-// malformedCase is one file of testdata/malformed: its name, its content
-// and a substring of the error Read must return (kept beside it in
-// NAME.want).
+// malformedCase is one file of testdata/malformed: its name, its content and
+// a substring of the error the reader must return (see package corpus).
 type malformedCase struct {
 	name string
 	data []byte
 	want string
+}
+
+// corpusCases returns malformedCases as corpus cases.
+func corpusCases() []corpus.Case {
+	var out []corpus.Case
+	for _, c := range malformedCases() {
+		out = append(out, corpus.Case{Name: c.name, Data: c.data, Want: c.want})
+	}
+	return out
 }
 
 // header returns an IDX header with raw type byte, dimension count and sizes.
@@ -74,92 +80,23 @@ func TestGenerateMalformed(t *testing.T) {
 	if !*generate {
 		t.Skip("run with -generate to rewrite testdata/malformed")
 	}
-	dir := filepath.Join("testdata", "malformed")
-	old, _ := filepath.Glob(filepath.Join(dir, "*"))
-	for _, p := range old {
-		os.Remove(p)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range malformedCases() {
-		p := filepath.Join(dir, c.name+".idx")
-		if err := os.WriteFile(p, c.data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p+".want", []byte(c.want+"\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	corpus.Generate(t, ".idx", corpusCases())
 }
 
-// maxCorpusAlloc bounds the bytes Read may allocate for any file of the
-// malformed corpus, whatever sizes its header declares.
+// maxCorpusAlloc bounds the bytes the reader may allocate for any file of
+// the malformed corpus, whatever sizes its header declares.
 const maxCorpusAlloc = 4 << 20
 
 // TestMalformedCorpus reads every file of testdata/malformed: each must be
-// rejected with an error containing the text of its .want file, without
-// panicking and without allocating more than maxCorpusAlloc.
+// rejected with a classified error containing the text of its .want file,
+// without panicking and without allocating more than maxCorpusAlloc.
 func TestMalformedCorpus(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "malformed", "*.idx"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) < 10 {
-		t.Fatalf("%d malformed files, want at least 10", len(files))
-	}
-	names := map[string]bool{}
-	for _, c := range malformedCases() {
-		names[c.name] = true
-	}
-	for _, p := range files {
-		name := strings.TrimSuffix(filepath.Base(p), ".idx")
-		t.Run(name, func(t *testing.T) {
-			if !names[name] {
-				t.Errorf("no generator for %s; run go test -run TestGenerateMalformed -generate", p)
-			}
-			data, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			w, err := os.ReadFile(p + ".want")
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := strings.TrimSpace(string(w))
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			a, err := readNoPanic(data)
-			runtime.ReadMemStats(&after)
-			if err == nil {
-				t.Fatalf("accepted: dims %v", a.Dims)
-			}
-			if !strings.HasPrefix(err.Error(), "idx: ") {
-				t.Errorf("error %q does not say it comes from the IDX reader", err)
-			}
-			if !errors.Is(err, ErrFormat) {
-				t.Errorf("error %v is not ErrFormat", err)
-			}
-			if !strings.Contains(err.Error(), want) {
-				t.Errorf("error %q does not contain %q", err, want)
-			}
-			if n := after.TotalAlloc - before.TotalAlloc; n > maxCorpusAlloc {
-				t.Errorf("Read allocated %d bytes for a %d-byte file; at most %d", n, len(data), maxCorpusAlloc)
-			}
-		})
-	}
-	for name := range names {
-		if _, err := os.Stat(filepath.Join("testdata", "malformed", name+".idx")); err != nil {
-			t.Errorf("case %s is not in testdata/malformed; run go test -run TestGenerateMalformed -generate", name)
+	corpus.Check(t, ".idx", 10, corpusCases(), maxCorpusAlloc, func(b []byte) error { _, err := Read(bytes.NewReader(b)); return err }, func(t *testing.T, err error) {
+		if !strings.HasPrefix(err.Error(), "idx: ") {
+			t.Errorf("error %q does not say it comes from the IDX reader", err)
 		}
-	}
-}
-
-func readNoPanic(data []byte) (a *Array, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("PANIC: %v", r)
+		if !errors.Is(err, ErrFormat) {
+			t.Errorf("error %v is not ErrFormat", err)
 		}
-	}()
-	return Read(bytes.NewReader(data))
+	})
 }

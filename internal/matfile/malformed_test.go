@@ -6,24 +6,30 @@ import (
 	"encoding/binary"
 	"errors"
 	"flag"
-	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
+
+	"nmfbench/internal/corpus"
 )
 
 var generate = flag.Bool("generate", false, "rewrite testdata/malformed from malformedCases (go test -run TestGenerateMalformed -generate)")
 
-// malformedCase is one file of testdata/malformed: its name (without
-// .mat), its content and a substring of the error Parse must return (kept
-// beside it in NAME.mat.want).
+// malformedCase is one file of testdata/malformed: its name, its content and
+// a substring of the error the reader must return (see package corpus).
 type malformedCase struct {
 	name string
 	data []byte
 	want string
+}
+
+// corpusCases returns malformedCases as corpus cases.
+func corpusCases() []corpus.Case {
+	var out []corpus.Case
+	for _, c := range malformedCases() {
+		out = append(out, corpus.Case{Name: c.name, Data: c.data, Want: c.want})
+	}
+	return out
 }
 
 // malformedCases builds the malformed corpus. Offsets in plain: header
@@ -116,90 +122,21 @@ func TestGenerateMalformed(t *testing.T) {
 	if !*generate {
 		t.Skip("run with -generate to rewrite testdata/malformed")
 	}
-	dir := filepath.Join("testdata", "malformed")
-	old, _ := filepath.Glob(filepath.Join(dir, "*.mat*"))
-	for _, p := range old {
-		os.Remove(p)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range malformedCases() {
-		p := filepath.Join(dir, c.name+".mat")
-		if err := os.WriteFile(p, c.data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p+".want", []byte(c.want+"\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	corpus.Generate(t, ".mat", corpusCases())
 }
 
-// maxCorpusAlloc bounds the bytes Parse may allocate for any file of the
-// malformed corpus (each is at most a few KiB).
+// maxCorpusAlloc bounds the bytes the reader may allocate for any file of
+// the malformed corpus, whatever sizes its header declares.
 const maxCorpusAlloc = 4 << 20
 
 // TestMalformedCorpus reads every file of testdata/malformed: each must be
-// rejected with a classified *Error containing the text of its .want file,
+// rejected with a classified error containing the text of its .want file,
 // without panicking and without allocating more than maxCorpusAlloc.
 func TestMalformedCorpus(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "malformed", "*.mat"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) < 12 {
-		t.Fatalf("%d malformed files, want at least 12", len(files))
-	}
-	names := map[string]bool{}
-	for _, c := range malformedCases() {
-		names[c.name] = true
-	}
-	for _, p := range files {
-		name := strings.TrimSuffix(filepath.Base(p), ".mat")
-		t.Run(name, func(t *testing.T) {
-			if !names[name] {
-				t.Errorf("no generator for %s; run go test -run TestGenerateMalformed -generate", p)
-			}
-			data, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			w, err := os.ReadFile(p + ".want")
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := strings.TrimSpace(string(w))
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			m, err := parseNoPanic(data)
-			runtime.ReadMemStats(&after)
-			if err == nil {
-				t.Fatalf("accepted: %d variables", len(m))
-			}
-			var e *Error
-			if !errors.As(err, &e) || !(errors.Is(err, ErrMalformed) || errors.Is(err, ErrUnsupported)) {
-				t.Fatalf("error %v is not a classified *Error", err)
-			}
-			if !strings.Contains(err.Error(), want) {
-				t.Errorf("error %q does not contain %q", err, want)
-			}
-			if n := after.TotalAlloc - before.TotalAlloc; n > maxCorpusAlloc {
-				t.Errorf("Parse allocated %d bytes for a %d-byte file; at most %d", n, len(data), maxCorpusAlloc)
-			}
-		})
-	}
-	for name := range names {
-		if _, err := os.Stat(filepath.Join("testdata", "malformed", name+".mat")); err != nil {
-			t.Errorf("case %s is not in testdata/malformed; run go test -run TestGenerateMalformed -generate", name)
+	corpus.Check(t, ".mat", 12, corpusCases(), maxCorpusAlloc, func(b []byte) error { _, err := Parse(b); return err }, func(t *testing.T, err error) {
+		var e *Error
+		if !errors.As(err, &e) || !(errors.Is(err, ErrMalformed) || errors.Is(err, ErrUnsupported)) {
+			t.Fatalf("error %v is not a classified *Error", err)
 		}
-	}
-}
-
-func parseNoPanic(data []byte) (m map[string]*Array, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("PANIC: %v", r)
-		}
-	}()
-	return Parse(data)
+	})
 }
