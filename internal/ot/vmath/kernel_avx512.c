@@ -90,34 +90,26 @@ INLINE void log8(__m512d x, const tabs *T, __m512d *hi, __m512d *lo, __m512d *e)
 	__m512d l1 = _mm512_fmadd_pd(k, C8(LN2LO), lcl);
 	__m512d l2 = _mm512_add_pd(_mm512_sub_pd(t1, t2), r); // |t1| ≥ |r| or t1 = 0
 	__m512d r2 = _mm512_mul_pd(r, r);
-	__m512d r4 = _mm512_mul_pd(r2, r2);
-	__m512d r8 = _mm512_mul_pd(r4, r4);
-	// Q(r) = −1/2 + r/3 − r²/4 + … + r⁹/11, by Estrin's scheme.
+	// Q(r) = −1/2 + r/3 − r²/4 + … + r⁹/11: pairs (c_2i + c_2i+1·r), then
+	// Horner in r² (fewer multiplications than Estrin's scheme; the two-pass
+	// loops hide the longer dependency chain).
 	__m512d p01 = _mm512_fmadd_pd(r, C8(0x1.5555555555555p-2), C8(-0.5));
 	__m512d p23 = _mm512_fmadd_pd(r, C8(0x1.999999999999ap-3), C8(-0.25));
 	__m512d p45 = _mm512_fmadd_pd(r, C8(0x1.2492492492492p-3), C8(-0x1.5555555555555p-3));
 	__m512d p67 = _mm512_fmadd_pd(r, C8(0x1.c71c71c71c71cp-4), C8(-0.125));
 	__m512d p89 = _mm512_fmadd_pd(r, C8(0x1.745d1745d1746p-4), C8(-0x1.999999999999ap-4));
-	__m512d q0 = _mm512_fmadd_pd(r2, p23, p01);
-	__m512d q1 = _mm512_fmadd_pd(r2, p67, p45);
-	__m512d q = _mm512_fmadd_pd(r4, q1, q0);
-	q = _mm512_fmadd_pd(r8, p89, q);
+	__m512d q = _mm512_fmadd_pd(r2, p89, p67);
+	q = _mm512_fmadd_pd(r2, q, p45);
+	q = _mm512_fmadd_pd(r2, q, p23);
+	q = _mm512_fmadd_pd(r2, q, p01);
 	*hi = t2;
 	*lo = _mm512_fmadd_pd(r2, q, _mm512_add_pd(l1, l2));
 	*e = ex;
 }
 
-// exp8 returns exp(hi + lo) for |lo| ≤ 2^-20 (lo = 0 for Exp); NaN hi gives
-// NaN, large |hi| +Inf or 0.
-INLINE __m512d exp8(__m512d hi, __m512d lo, const tabs *T) {
-	// min/max return their second operand when one is NaN: NaN passes.
-	hi = _mm512_max_pd(C8(-1400.0), _mm512_min_pd(C8(1400.0), hi));
-	__m512d kd = _mm512_fmadd_pd(hi, C8(0x1.71547652b82fep+4), C8(SHIFT)); // 16/ln2
-	__m512i ki = _mm512_castpd_si512(kd);
-	kd = _mm512_sub_pd(kd, C8(SHIFT));
-	__m512d r = _mm512_fnmadd_pd(kd, C8(LN2HI / 16), hi); // kd·LN2HI/16 exact
-	r = _mm512_fnmadd_pd(kd, C8(LN2LO / 16), r);
-	r = _mm512_add_pd(r, lo);
+// exp_core returns 2^(kd) · e^r for kd = n/16 (as computed by the
+// reductions below, ki its bits: n mod 16 in the low four), |r| ≲ ln2/32.
+INLINE __m512d exp_core(__m512d kd, __m512i ki, __m512d r, const tabs *T) {
 	__m512d th = _mm512_permutex2var_pd(T->t0, ki, T->t1);
 	__m512d tl = _mm512_permutex2var_pd(T->tl0, ki, T->tl1);
 	// e^r − 1 = r + r²·(1/2 + r/6 + … + r⁵/7!), by Estrin's scheme.
@@ -129,32 +121,72 @@ INLINE __m512d exp8(__m512d hi, __m512d lo, const tabs *T) {
 	t = _mm512_fmadd_pd(r2, t, e01);
 	__m512d q = _mm512_fmadd_pd(r2, t, r);
 	__m512d p = _mm512_fmadd_pd(th, _mm512_add_pd(q, tl), th);
-	return _mm512_scalef_pd(p, _mm512_mul_pd(kd, C8(0.0625))); // p·2^floor(kd/16)
+	return _mm512_scalef_pd(p, kd); // p·2^floor(n/16)
 }
 
-// powprep8 returns y·log x as yh + yl for finite y ≠ 0, with the special
-// cases folded in so that exp8(yh, yl) is x^y: for x = 0 and x = +Inf, yh is
-// y·getexp(x) = ±Inf (exp8 gives 0 or +Inf); negative x and NaN give NaN.
-INLINE void powprep8(__m512d x, __m512d y, const tabs *T, __m512d *yh, __m512d *yl) {
-	__m512d hi, lo, e;
-	log8(x, T, &hi, &lo, &e);
-	__m512d h = _mm512_add_pd(hi, lo); // Fast2Sum: |hi| > |lo|
-	__m512d l = _mm512_add_pd(_mm512_sub_pd(hi, h), lo);
-	__m512d ph = _mm512_mul_pd(y, h);
-	__m512d pl = _mm512_fmadd_pd(y, l, _mm512_fmsub_pd(y, h, ph));
-	// |pl| ≤ 2^-52·|ph| + tiny: above 2^-20 only where |ph| > 1400 and the
-	// result is 0 or +Inf anyway; the clamp keeps r small there.
-	pl = _mm512_max_pd(C8(-0x1p-20), _mm512_min_pd(C8(0x1p-20), pl));
-	__mmask8 sp = _mm512_fpclass_pd_mask(x, CLASS_ZERO_PINF);
-	*yh = _mm512_mask_mul_pd(ph, sp, y, e);
-	*yl = _mm512_mask_mov_pd(pl, sp, _mm512_setzero_pd());
+// The reduction: kd = n/16 with n = round(16t/ln2), computed as
+// t·(1/ln2) + 1.5·2^48 rounded to a multiple of 2^-4 (the same rounding as
+// 16t/ln2 + 1.5·2^52 to an integer: the constants differ by 16 exactly), so
+// that kd scales directly (vscalefpd takes floor(kd)) and kd·LN2HI is exact.
+static const double SHIFT48 = 0x1.8p48;
+static const double INVLN2 = 0x1.71547652b82fep0;
+
+// exp8 returns exp x; NaN x gives NaN, large |x| +Inf or 0.
+INLINE __m512d exp8(__m512d x, const tabs *T) {
+	// min/max return their second operand when one is NaN: NaN passes.
+	x = _mm512_max_pd(C8(-1400.0), _mm512_min_pd(C8(1400.0), x));
+	__m512d kd = _mm512_fmadd_pd(x, C8(INVLN2), C8(SHIFT48));
+	__m512i ki = _mm512_castpd_si512(kd);
+	kd = _mm512_sub_pd(kd, C8(SHIFT48));
+	__m512d r = _mm512_fnmadd_pd(kd, C8(LN2HI), x); // kd·LN2HI exact
+	r = _mm512_fnmadd_pd(kd, C8(LN2LO), r);
+	return exp_core(kd, ki, r, T);
 }
 
-// The two-pass loops: powprep8 over a block into yh/yl on the stack, then
-// exp8 over the block. The work per element is the same as exp8(powprep8(x))
-// (so the masked tail, done in one pass, gives the same bits), but each pass
-// has a dependency chain half as long, which lets the out-of-order core
-// overlap more vectors.
+// exp2p8 returns exp(ph + pl) for the unnormalized pair of powprep8
+// (|pl| ≤ |ph|/30 or so, both clamped there). n is chosen from ph + pl
+// rounded; ph − kd·LN2HI is exact (both are multiples of
+// min(ulp ph, 2^-37) and the difference is below |pl| + ln2/32), and pl is
+// added before the small kd·LN2LO, so that r is rounded only where it is
+// small.
+INLINE __m512d exp2p8(__m512d ph, __m512d pl, const tabs *T) {
+	__m512d s = _mm512_add_pd(ph, pl);
+	__m512d kd = _mm512_fmadd_pd(s, C8(INVLN2), C8(SHIFT48));
+	__m512i ki = _mm512_castpd_si512(kd);
+	kd = _mm512_sub_pd(kd, C8(SHIFT48));
+	__m512d r = _mm512_fnmadd_pd(kd, C8(LN2HI), ph);
+	r = _mm512_add_pd(r, pl);
+	r = _mm512_fnmadd_pd(kd, C8(LN2LO), r);
+	return exp_core(kd, ki, r, T);
+}
+
+// powprep8 returns y·log x as an unnormalized pair ph + pl (for exp2p8) for
+// finite y ≠ 0, and in *sp the lanes where x is +0, −0 or +Inf, for which
+// the caller sets ph = y·getexp(x) (= ±Inf; getexp in *e) and pl = 0;
+// negative x and NaN give NaN. ph·(1 + 2^-53) ⊇ y·hi, pl = y·lo + the
+// rounding error of y·hi (exact), so ph + pl is y·log x to about 2^-62
+// relative plus the error of log8.
+INLINE void powprep8(__m512d x, __m512d y, const tabs *T, __m512d *ph, __m512d *pl, __m512d *e, __mmask8 *sp) {
+	__m512d hi, lo;
+	log8(x, T, &hi, &lo, e);
+	__m512d h = _mm512_mul_pd(y, hi);
+	*pl = _mm512_fmadd_pd(y, lo, _mm512_fmsub_pd(y, hi, h));
+	*ph = h;
+	*sp = _mm512_fpclass_pd_mask(x, CLASS_ZERO_PINF);
+}
+
+// clamp8 limits ph to ±1400 (exp saturates to 0 or +Inf there) and pl to
+// ±64 (|pl| ≤ |ph|/30 below that); NaN passes.
+INLINE void clamp8(__m512d *ph, __m512d *pl) {
+	*ph = _mm512_max_pd(C8(-1400.0), _mm512_min_pd(C8(1400.0), *ph));
+	*pl = _mm512_max_pd(C8(-64.0), _mm512_min_pd(C8(64.0), *pl));
+}
+
+// The two-pass loops: the logarithm and the product over a block into ph/pl
+// on the stack, then exp over the block. The work per element is the same as
+// in one pass (so the masked tail, done in one pass, gives the same bits),
+// but each pass has a dependency chain half as long, which lets the
+// out-of-order core overlap more vectors.
 #define BLK 256
 
 int vmath_cpu(void) {
@@ -170,6 +202,17 @@ int vmath_cpu(void) {
 
 static inline __mmask8 tailmask(long n) { return (__mmask8)((1u << n) - 1); }
 
+// powfull8 is y·log x for exp2p8, special cases included: for x = 0 and
+// x = +Inf, ph = y·getexp(x) = ±Inf (exp gives 0 or +Inf), clamped.
+INLINE void powfull8(__m512d x, __m512d y, const tabs *T, __m512d *ph, __m512d *pl) {
+	__m512d e;
+	__mmask8 sp;
+	powprep8(x, y, T, ph, pl, &e, &sp);
+	*ph = _mm512_mask_mul_pd(*ph, sp, y, e);
+	*pl = _mm512_maskz_mov_pd((__mmask8)~sp, *pl);
+	clamp8(ph, pl);
+}
+
 AVX512 void vmath_pow_avx512(double *dst, const double *x, long n, double y) {
 	tabs T = load_tabs();
 	__m512d yv = _mm512_set1_pd(y);
@@ -179,12 +222,12 @@ AVX512 void vmath_pow_avx512(double *dst, const double *x, long n, double y) {
 		long m = n - i < BLK ? (n - i) & ~7L : BLK;
 		for (long t = 0; t < m; t += 8) {
 			__m512d h, l;
-			powprep8(_mm512_loadu_pd(x + i + t), yv, &T, &h, &l);
+			powfull8(_mm512_loadu_pd(x + i + t), yv, &T, &h, &l);
 			_mm512_storeu_pd(bh + t, h);
 			_mm512_storeu_pd(bl + t, l);
 		}
 		for (long t = 0; t < m; t += 8) {
-			_mm512_storeu_pd(dst + i + t, exp8(_mm512_loadu_pd(bh + t), _mm512_loadu_pd(bl + t), &T));
+			_mm512_storeu_pd(dst + i + t, exp2p8(_mm512_loadu_pd(bh + t), _mm512_loadu_pd(bl + t), &T));
 		}
 		if (m < BLK) {
 			i += m;
@@ -194,18 +237,22 @@ AVX512 void vmath_pow_avx512(double *dst, const double *x, long n, double y) {
 	if (i < n) {
 		__mmask8 k = tailmask(n - i);
 		__m512d h, l;
-		powprep8(_mm512_maskz_loadu_pd(k, x + i), yv, &T, &h, &l);
-		_mm512_mask_storeu_pd(dst + i, k, exp8(h, l, &T));
+		powfull8(_mm512_maskz_loadu_pd(k, x + i), yv, &T, &h, &l);
+		_mm512_mask_storeu_pd(dst + i, k, exp2p8(h, l, &T));
 	}
 }
 
-// divprep8 is powprep8 of a / max(b, floor), with yh = −Inf where a = 0.
-INLINE void divprep8(__m512d a, __m512d b, __m512d y, __m512d floor, const tabs *T, __m512d *yh, __m512d *yl) {
+// divprep8 is powfull8 of a / max(b, floor), with ph = −Inf where a = 0.
+INLINE void divprep8(__m512d a, __m512d b, __m512d y, __m512d floor, const tabs *T, __m512d *ph, __m512d *pl) {
 	b = _mm512_max_pd(floor, b); // NaN b stays NaN
-	powprep8(_mm512_div_pd(a, b), y, T, yh, yl);
+	__m512d e;
+	__mmask8 sp;
+	powprep8(_mm512_div_pd(a, b), y, T, ph, pl, &e, &sp);
 	__mmask8 z = _mm512_cmp_pd_mask(a, _mm512_setzero_pd(), _CMP_EQ_OQ);
-	*yh = _mm512_mask_mov_pd(*yh, z, C8(-__builtin_inf()));
-	*yl = _mm512_mask_mov_pd(*yl, z, _mm512_setzero_pd());
+	*ph = _mm512_mask_mul_pd(*ph, sp, y, e);
+	*ph = _mm512_mask_mov_pd(*ph, z, C8(-__builtin_inf()));
+	*pl = _mm512_maskz_mov_pd((__mmask8)~(sp | z), *pl);
+	clamp8(ph, pl);
 }
 
 AVX512 long vmath_divpow_avx512(double *dst, const double *a, const double *b, long n, double y, double floor) {
@@ -222,7 +269,7 @@ AVX512 long vmath_divpow_avx512(double *dst, const double *a, const double *b, l
 			_mm512_storeu_pd(bl + t, l);
 		}
 		for (long t = 0; t < m; t += 8) {
-			__m512d r = exp8(_mm512_loadu_pd(bh + t), _mm512_loadu_pd(bl + t), &T);
+			__m512d r = exp2p8(_mm512_loadu_pd(bh + t), _mm512_loadu_pd(bl + t), &T);
 			_mm512_storeu_pd(dst + i + t, r);
 			bad += __builtin_popcount(_mm512_fpclass_pd_mask(r, CLASS_NONFINITE));
 		}
@@ -235,14 +282,14 @@ AVX512 long vmath_divpow_avx512(double *dst, const double *a, const double *b, l
 		__mmask8 k = tailmask(n - i);
 		__m512d h, l;
 		divprep8(_mm512_maskz_loadu_pd(k, a + i), _mm512_maskz_loadu_pd(k, b + i), yv, fv, &T, &h, &l);
-		__m512d r = exp8(h, l, &T);
+		__m512d r = exp2p8(h, l, &T);
 		_mm512_mask_storeu_pd(dst + i, k, r);
 		bad += __builtin_popcount(_mm512_mask_fpclass_pd_mask(k, r, CLASS_NONFINITE));
 	}
 	return bad;
 }
 
-INLINE __m512d expv8(__m512d x, const tabs *T) { return exp8(x, _mm512_setzero_pd(), T); }
+INLINE __m512d expv8(__m512d x, const tabs *T) { return exp8(x, T); }
 
 AVX512 void vmath_exp_avx512(double *dst, const double *x, long n) {
 	tabs T = load_tabs();
