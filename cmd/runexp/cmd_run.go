@@ -32,6 +32,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	mFilter := fs.String("methods", "", "comma-separated subset of the spec's methods (labels or method names)")
 	seeds := fs.Int("seeds", 0, "run only the first N repetitions of the spec (0: all)")
 	dry := fs.Bool("dry-run", false, "print the plan and exit without running")
+	shardFlag := fs.String("shard", "", "run only shard I/N of the plan (0 ≤ I < N; cost-balanced, see docs/cluster.md), or auto (Slurm array / Kubernetes Indexed Job)")
+	shardCount := fs.Int("shard-count", 0, "with --shard auto: the number of shards N (required with JOB_COMPLETION_INDEX)")
 	if err := parseInterleaved(fs, args); err != nil {
 		return err
 	}
@@ -59,6 +61,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	for _, n := range plan.Notices {
 		fmt.Fprintf(stderr, "notice: %s\n", n)
+	}
+	if *shardFlag != "" || *shardCount != 0 {
+		if plan, err = shardPlan(plan, *shardFlag, *shardCount, stderr); err != nil {
+			return specError{err}
+		}
 	}
 	if *dry {
 		for _, r := range plan.Runs {

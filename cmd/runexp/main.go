@@ -76,6 +76,8 @@ func commands() []command {
 		{"examples", "Wasserstein NMF examples of Rolet et al. (3 Gaussians, MNIST) with figures", cmdExamples},
 		{"doctor", "diagnose the BLAS set-up: core, FMA peak, DGEMM rates, verdict", cmdDoctor},
 		{"timing", "per-row mean fit and k-means seconds; projected wall time of the grid for N seeds on J workers", cmdTiming},
+		{"merge", "merge results databases (e.g. of shards) into one, by configuration hash", cmdMerge},
+		{"status", "per dataset and row: runs of a spec done, failed, missing in the database(s)", cmdStatus},
 	}
 }
 
