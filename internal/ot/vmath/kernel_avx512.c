@@ -79,8 +79,10 @@ INLINE tabs load_tabs(void) {
 INLINE void log8(__m512d x, const tabs *T, __m512d *hi, __m512d *lo, __m512d *e) {
 	__m512d m = _mm512_getmant_pd(x, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_nan);
 	__m512d ex = _mm512_getexp_pd(x);
-	__m512d k = _mm512_sub_pd(ex, _mm512_getexp_pd(m)); // m < 1: exponent + 1
-	__m512i j = _mm512_castpd_si512(_mm512_fmadd_pd(m, C8(16.0), C8(SHIFT)));
+	// k = ex − getexp(m): one more where m < 1 (false for NaN m).
+	__m512d k = _mm512_mask_add_pd(ex, _mm512_cmp_pd_mask(m, C8(1.0), _CMP_LT_OQ), ex, C8(1.0));
+	// m + 1.5·2^48 rounds m to a multiple of 2^-4: the low bits are round(16m).
+	__m512i j = _mm512_castpd_si512(_mm512_add_pd(m, C8(0x1.8p48)));
 	__m512d invc = _mm512_permutex2var_pd(T->ic0, j, T->ic1);
 	__m512d lch = _mm512_permutex2var_pd(T->lh0, j, T->lh1);
 	__m512d lcl = _mm512_permutex2var_pd(T->ll0, j, T->ll1);
@@ -160,26 +162,23 @@ INLINE __m512d exp2p8(__m512d ph, __m512d pl, const tabs *T) {
 	return exp_core(kd, ki, r, T);
 }
 
-// powprep8 returns y·log x as an unnormalized pair ph + pl (for exp2p8) for
-// finite y ≠ 0, and in *sp the lanes where x is +0, −0 or +Inf, for which
-// the caller sets ph = y·getexp(x) (= ±Inf; getexp in *e) and pl = 0;
-// negative x and NaN give NaN. ph·(1 + 2^-53) ⊇ y·hi, pl = y·lo + the
-// rounding error of y·hi (exact), so ph + pl is y·log x to about 2^-62
-// relative plus the error of log8.
-INLINE void powprep8(__m512d x, __m512d y, const tabs *T, __m512d *ph, __m512d *pl, __m512d *e, __mmask8 *sp) {
-	__m512d hi, lo;
-	log8(x, T, &hi, &lo, e);
+// powprep8 returns y·log x as an unnormalized pair ph + pl for exp2p8, for
+// finite y ≠ 0: ph = y·hi rounded, pl = y·lo + the rounding error of y·hi
+// (exact), so ph + pl is y·log x to about 2^-62 relative plus the error of
+// log8; ph is clamped to ±1400 (exp saturates to 0 or +Inf there) and pl to
+// ±64 (|pl| ≤ |ph|/30 below that). The special cases need no selects: for
+// x = ±0 and +Inf, hi = ∓Inf... = k·LN2HI + … with k = ∓Inf, so ph = ±Inf
+// with the sign of y·log x, clamped to ±1400, while lo is NaN (Inf − Inf),
+// which the clamp of pl turns into 64 (vminpd returns its second operand for
+// a NaN): exp2p8 then gives 0 or +Inf as it should. Negative x and NaN give
+// NaN in ph, which both clamps pass.
+INLINE void powprep8(__m512d x, __m512d y, const tabs *T, __m512d *ph, __m512d *pl) {
+	__m512d hi, lo, e;
+	log8(x, T, &hi, &lo, &e);
 	__m512d h = _mm512_mul_pd(y, hi);
-	*pl = _mm512_fmadd_pd(y, lo, _mm512_fmsub_pd(y, hi, h));
-	*ph = h;
-	*sp = _mm512_fpclass_pd_mask(x, CLASS_ZERO_PINF);
-}
-
-// clamp8 limits ph to ±1400 (exp saturates to 0 or +Inf there) and pl to
-// ±64 (|pl| ≤ |ph|/30 below that); NaN passes.
-INLINE void clamp8(__m512d *ph, __m512d *pl) {
-	*ph = _mm512_max_pd(C8(-1400.0), _mm512_min_pd(C8(1400.0), *ph));
-	*pl = _mm512_max_pd(C8(-64.0), _mm512_min_pd(C8(64.0), *pl));
+	__m512d l = _mm512_fmadd_pd(y, lo, _mm512_fmsub_pd(y, hi, h));
+	*ph = _mm512_max_pd(C8(-1400.0), _mm512_min_pd(C8(1400.0), h));  // NaN passes
+	*pl = _mm512_max_pd(_mm512_min_pd(l, C8(64.0)), C8(-64.0));      // NaN gives 64
 }
 
 // The two-pass loops: the logarithm and the product over a block into ph/pl
@@ -204,14 +203,7 @@ static inline __mmask8 tailmask(long n) { return (__mmask8)((1u << n) - 1); }
 
 // powfull8 is y·log x for exp2p8, special cases included: for x = 0 and
 // x = +Inf, ph = y·getexp(x) = ±Inf (exp gives 0 or +Inf), clamped.
-INLINE void powfull8(__m512d x, __m512d y, const tabs *T, __m512d *ph, __m512d *pl) {
-	__m512d e;
-	__mmask8 sp;
-	powprep8(x, y, T, ph, pl, &e, &sp);
-	*ph = _mm512_mask_mul_pd(*ph, sp, y, e);
-	*pl = _mm512_maskz_mov_pd((__mmask8)~sp, *pl);
-	clamp8(ph, pl);
-}
+INLINE void powfull8(__m512d x, __m512d y, const tabs *T, __m512d *ph, __m512d *pl) { powprep8(x, y, T, ph, pl); }
 
 AVX512 void vmath_pow_avx512(double *dst, const double *x, long n, double y) {
 	tabs T = load_tabs();
@@ -245,14 +237,10 @@ AVX512 void vmath_pow_avx512(double *dst, const double *x, long n, double y) {
 // divprep8 is powfull8 of a / max(b, floor), with ph = −Inf where a = 0.
 INLINE void divprep8(__m512d a, __m512d b, __m512d y, __m512d floor, const tabs *T, __m512d *ph, __m512d *pl) {
 	b = _mm512_max_pd(floor, b); // NaN b stays NaN
-	__m512d e;
-	__mmask8 sp;
-	powprep8(_mm512_div_pd(a, b), y, T, ph, pl, &e, &sp);
+	powprep8(_mm512_div_pd(a, b), y, T, ph, pl);
+	// a = 0: ph = −1400 gives 0 whatever pl (|pl| ≤ 64) and y are.
 	__mmask8 z = _mm512_cmp_pd_mask(a, _mm512_setzero_pd(), _CMP_EQ_OQ);
-	*ph = _mm512_mask_mul_pd(*ph, sp, y, e);
-	*ph = _mm512_mask_mov_pd(*ph, z, C8(-__builtin_inf()));
-	*pl = _mm512_maskz_mov_pd((__mmask8)~(sp | z), *pl);
-	clamp8(ph, pl);
+	*ph = _mm512_mask_mov_pd(*ph, z, C8(-1400.0));
 }
 
 AVX512 long vmath_divpow_avx512(double *dst, const double *a, const double *b, long n, double y, double floor) {
