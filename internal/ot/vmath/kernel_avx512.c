@@ -236,15 +236,17 @@ AVX512 void vmath_pow_avx512(double *dst, const double *x, long n, double y) {
 	}
 }
 
-// divprep8 is powfull8 of a / max(b, floor), with ph = −Inf where a = 0.
-INLINE void divprep8(__m512d a, __m512d b, __m512d y, __m512d floor, const tabs *T, __m512d *ph, __m512d *pl) {
+// quot8 is a / max(b, floor), and 0 where a = 0 (whatever b is): powfull8
+// then gives 0 there (y > 0 for DivPow), as DivPow requires.
+INLINE __m512d quot8(__m512d a, __m512d b, __m512d floor) {
 	b = _mm512_max_pd(floor, b); // NaN b stays NaN
-	powprep8(_mm512_div_pd(a, b), y, T, ph, pl);
-	// a = 0: ph = −1400 gives 0 whatever pl (|pl| ≤ 64) and y are.
-	__mmask8 z = _mm512_cmp_pd_mask(a, _mm512_setzero_pd(), _CMP_EQ_OQ);
-	*ph = _mm512_mask_mov_pd(*ph, z, C8(-1400.0));
+	__mmask8 nz = _mm512_cmp_pd_mask(a, _mm512_setzero_pd(), _CMP_NEQ_UQ);
+	return _mm512_maskz_div_pd(nz, a, b);
 }
 
+// DivPow runs three passes over each block: the quotients into ph, then
+// powfull8 in place into ph/pl, then exp2p8; the division's long latency is
+// thus off the dependency chains of the other two.
 AVX512 long vmath_divpow_avx512(double *dst, const double *a, const double *b, long n, double y, double floor) {
 	tabs T = load_tabs();
 	__m512d yv = _mm512_set1_pd(y), fv = _mm512_set1_pd(floor);
@@ -253,8 +255,11 @@ AVX512 long vmath_divpow_avx512(double *dst, const double *a, const double *b, l
 	for (; i + 8 <= n; i += BLK) {
 		long m = n - i < BLK ? (n - i) & ~7L : BLK;
 		for (long t = 0; t < m; t += 8) {
+			_mm512_storeu_pd(bh + t, quot8(_mm512_loadu_pd(a + i + t), _mm512_loadu_pd(b + i + t), fv));
+		}
+		for (long t = 0; t < m; t += 8) {
 			__m512d h, l;
-			divprep8(_mm512_loadu_pd(a + i + t), _mm512_loadu_pd(b + i + t), yv, fv, &T, &h, &l);
+			powfull8(_mm512_loadu_pd(bh + t), yv, &T, &h, &l);
 			_mm512_storeu_pd(bh + t, h);
 			_mm512_storeu_pd(bl + t, l);
 		}
@@ -271,7 +276,7 @@ AVX512 long vmath_divpow_avx512(double *dst, const double *a, const double *b, l
 	if (i < n) {
 		__mmask8 k = tailmask(n - i);
 		__m512d h, l;
-		divprep8(_mm512_maskz_loadu_pd(k, a + i), _mm512_maskz_loadu_pd(k, b + i), yv, fv, &T, &h, &l);
+		powfull8(quot8(_mm512_maskz_loadu_pd(k, a + i), _mm512_maskz_loadu_pd(k, b + i), fv), yv, &T, &h, &l);
 		__m512d r = exp2p8(h, l, &T);
 		_mm512_mask_storeu_pd(dst + i, k, r);
 		bad += __builtin_popcount(_mm512_mask_fpclass_pd_mask(k, r, CLASS_NONFINITE));
