@@ -58,9 +58,10 @@
 // vgetmantpd/vgetexppd; a 16-entry table (looked up with vpermt2pd) gives
 // c ≈ m with 1/c and −log c in double-double, r = m/c − 1 (|r| ≤ 1/26, and
 // exactly m − 1 near 1, so Log stays accurate relative to a tiny result),
-// log1p(r) by its Taylor series to r¹¹; exp by 2^(i/16) from a second
-// 16-entry table, a degree-7 Taylor polynomial on |r| ≤ ln2/32 and
-// vscalefpd for the power of two (correct overflow and gradual underflow).
-// Pow and DivPow run two passes over blocks of 256 elements (log and product
-// into a stack buffer, then exp), which halves the dependency chain.
+// log1p(r) − r by a fitted degree-10 polynomial (r² times a degree-8 one,
+// error below 2^-64); exp by 2^(i/16) from a second 16-entry table, a
+// degree-7 Taylor polynomial on |r| ≤ ln2/32 and vscalefpd for the power of
+// two (correct overflow and gradual underflow). Pow runs two passes over
+// blocks of 256 elements (log and product into a stack buffer, then exp),
+// which halves the dependency chain; DivPow three (the quotients first).
 package vmath

@@ -19,14 +19,21 @@
 //   a multiple of 2^-33 (so that k·LN2HI + logc_hi is exact),
 //   r = m·invc − 1, |r| ≤ 1/26 (r = m − 1 exactly when j = 16),
 //   log x = (k·LN2HI + logc_hi) + r  +  [k·LN2LO + logc_lo + r²·Q(r)],
-//   Q the Taylor polynomial of (log1p(r) − r)/r² to degree 9 (terms to r¹¹,
-//   truncation below 2^-60), the first sum split exactly (Fast2Sum).
-//   The tables are 16 doubles, looked up with vpermt2pd on j mod 16.
+//   Q the degree-8 polynomial closest to (log1p(r) − r)/r² in the sense of
+//   max |r²·(Q − exact)| (testdata/gen_poly.py; below 4.3e-20 ≈ 2^-64,
+//   where the Taylor polynomial to r¹¹ left 8.8e-19), the first sum split
+//   exactly (Fast2Sum). The tables are 16 doubles, looked up with vpermt2pd
+//   on j mod 16.
 // exp t = 2^(n/16)·e^r, n = round(16t/ln2), r = t − n·ln2/16 (Cody–Waite),
 //   |r| ≤ ln2/32, e^r − 1 its Taylor polynomial to degree 7 (truncation
 //   below 2^-59), 2^(i/16) = T_i·(1 + TL_i) from a 16-entry table,
 //   2^floor(n/16) applied with vscalefpd (exact overflow to +Inf and gradual
 //   underflow to subnormals and 0, one rounding).
+// Pow and DivPow hand y·log x to exp as an unnormalized pair ph + pl
+// (ph = y·hi rounded, pl = y·lo plus its rounding error), with n chosen from
+// ph + pl; the special inputs (0, +Inf, NaN, negative) need no selects (see
+// powprep8). DivPow computes the quotients of a block in a pass of their
+// own, so that the division's latency stays off the logarithm's chain.
 
 #include <immintrin.h>
 #include <stdint.h>
@@ -75,7 +82,8 @@ INLINE tabs load_tabs(void) {
 
 // log8 returns log x ≈ *hi + *lo (not normalized: |lo| < 2^-10·|hi| or so)
 // and *e = getexp(x) (−Inf for 0, +Inf for +Inf). Negative x and NaN give NaN
-// in hi and lo; 0 and +Inf give unspecified values (callers select).
+// in hi and lo; ±0 and +Inf give hi = −Inf and +Inf (k = getexp(x) = ∓Inf
+// and r finite) with lo NaN (Inf − Inf), which powprep8 relies on.
 INLINE void log8(__m512d x, const tabs *T, __m512d *hi, __m512d *lo, __m512d *e) {
 	__m512d m = _mm512_getmant_pd(x, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_nan);
 	__m512d ex = _mm512_getexp_pd(x);
@@ -169,11 +177,11 @@ INLINE __m512d exp2p8(__m512d ph, __m512d pl, const tabs *T) {
 // (exact), so ph + pl is y·log x to about 2^-62 relative plus the error of
 // log8; ph is clamped to ±1400 (exp saturates to 0 or +Inf there) and pl to
 // ±64 (|pl| ≤ |ph|/30 below that). The special cases need no selects: for
-// x = ±0 and +Inf, hi = ∓Inf... = k·LN2HI + … with k = ∓Inf, so ph = ±Inf
-// with the sign of y·log x, clamped to ±1400, while lo is NaN (Inf − Inf),
-// which the clamp of pl turns into 64 (vminpd returns its second operand for
-// a NaN): exp2p8 then gives 0 or +Inf as it should. Negative x and NaN give
-// NaN in ph, which both clamps pass.
+// x = ±0 and +Inf, hi = −Inf and +Inf, so ph = ±Inf with the sign of
+// y·log x, clamped to ±1400, while lo is NaN, which the clamp of pl turns
+// into 64 (vminpd returns its second operand for a NaN): exp2p8 then gives 0
+// or +Inf as it should. Negative x and NaN give NaN in ph, which its clamp
+// passes.
 INLINE void powprep8(__m512d x, __m512d y, const tabs *T, __m512d *ph, __m512d *pl) {
 	__m512d hi, lo, e;
 	log8(x, T, &hi, &lo, &e);
