@@ -506,13 +506,6 @@ func (p *Plan) Datasets() []string {
 	return out
 }
 
-// Filter restricts a plan: empty fields keep everything.
-type Filter struct {
-	Datasets []string // dataset names
-	Methods  []string // method labels or registered names
-	Seeds    int      // when > 0, only the first Seeds repetitions
-}
-
 // Identity returns a string that changes whenever a dataset's content does
 // (e.g. its SHA-256); it enters every configuration hash.
 type Identity func(dataset string) (string, error)
@@ -520,19 +513,7 @@ type Identity func(dataset string) (string, error)
 // Expand validates the spec against the registry and expands it into runs.
 func (s *Spec) Expand(reg *methods.Registry, id Identity, f Filter) (*Plan, error) {
 	plan := &Plan{Spec: s}
-	want := func(list []string, names ...string) bool {
-		if len(list) == 0 {
-			return true
-		}
-		for _, l := range list {
-			for _, n := range names {
-				if strings.EqualFold(l, n) {
-					return true
-				}
-			}
-		}
-		return false
-	}
+	want := func(list []string, name string) bool { return len(list) == 0 || containsFold(list, name) }
 	if err := checkFilter(f, s); err != nil {
 		return nil, err
 	}
@@ -543,7 +524,8 @@ func (s *Spec) Expand(reg *methods.Registry, id Identity, f Filter) (*Plan, erro
 	var entries []entry
 	seenLabels := map[string]int{}
 	for i, m := range s.Methods {
-		if !want(f.Methods, m.Label, m.Method) {
+		whole := f.wantsEntry(m)
+		if !whole && !f.wantsSomeRow(m) {
 			continue
 		}
 		if m.Planned != "" {
@@ -559,6 +541,9 @@ func (s *Spec) Expand(reg *methods.Registry, id Identity, f Filter) (*Plan, erro
 			return nil, fmt.Errorf("line %d: methods[%d]: %w", m.line, i, err)
 		}
 		for _, v := range variants {
+			if !whole && !f.wantsRow(v.label) {
+				continue
+			}
 			if err := checkName(fmt.Sprintf("line %d: methods[%d]: row label", m.line, i), v.label); err != nil {
 				return nil, err
 			}
@@ -624,28 +609,6 @@ func (s *Spec) Expand(reg *methods.Registry, id Identity, f Filter) (*Plan, erro
 		return nil, fmt.Errorf("the spec and filters select no runs")
 	}
 	return plan, nil
-}
-
-func checkFilter(f Filter, s *Spec) error {
-	for _, name := range f.Datasets {
-		ok := false
-		for _, d := range s.Datasets {
-			ok = ok || strings.EqualFold(d.Name, name)
-		}
-		if !ok {
-			return fmt.Errorf("--datasets: %q is not in spec %q", name, s.Name)
-		}
-	}
-	for _, name := range f.Methods {
-		ok := false
-		for _, m := range s.Methods {
-			ok = ok || strings.EqualFold(m.Label, name) || strings.EqualFold(m.Method, name)
-		}
-		if !ok {
-			return fmt.Errorf("--methods: %q is not a method label or name in spec %q", name, s.Name)
-		}
-	}
-	return nil
 }
 
 type variant struct {

@@ -153,7 +153,7 @@ func TestErrors(t *testing.T) {
 		})
 	}
 	s, _ := Parse([]byte(good))
-	if _, err := s.Expand(testRegistry(), ident, Filter{Datasets: []string{"Z"}}); err == nil || !strings.Contains(err.Error(), `"Z" is not in spec`) {
+	if _, err := s.Expand(testRegistry(), ident, Filter{Datasets: []string{"Z"}}); err == nil || !strings.Contains(err.Error(), `"Z" is not a dataset of spec`) {
 		t.Errorf("unknown filter dataset: %v", err)
 	}
 }
