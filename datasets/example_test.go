@@ -81,5 +81,5 @@ func ExampleLookup() {
 	fmt.Println(err)
 	// Output:
 	// COIL20 COIL20.mat 1440 1024 20 2a35c105dbb32749
-	// unknown dataset "MNIST"; known datasets: COIL20, ORL_32x32, PIE_pose27, YaleB_32x32, Yale_32x32, synthetic, synthetic_coil, synthetic_cp
+	// unknown dataset "MNIST"; known datasets: COIL20, ORL_32x32, PIE_pose27, YaleB_32x32, Yale_32x32, rings, synthetic, synthetic_coil, synthetic_cp
 }

@@ -85,7 +85,7 @@ func registry() []Info {
 			Source:      sourceOf("GitHub tansyab1/CNN-Sparse, data/YaleB_32x32_ori.mat (renamed)"),
 		},
 	}
-	for _, cfg := range syntheticPresets() {
+	for _, cfg := range append(syntheticPresets(), manifoldPresets()...) {
 		files = append(files, cfg.info())
 	}
 	return files

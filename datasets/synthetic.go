@@ -15,7 +15,7 @@ import (
 	"nmfbench/internal/tensor"
 )
 
-// Synthetic data kinds.
+// Synthetic data kinds (KindManifold is in manifold.go).
 const (
 	// KindBlobs makes clustered images: each class has a prototype made of a
 	// few Gaussian blobs, each sample is its class prototype shifted,
@@ -33,7 +33,7 @@ const (
 // given (zero means none).
 type SyntheticConfig struct {
 	Name     string `json:"name"`      // dataset name; default "synthetic"
-	Kind     string `json:"kind"`      // KindBlobs (default) or KindCP
+	Kind     string `json:"kind"`      // KindBlobs (default), KindCP or KindManifold
 	Height   int    `json:"height"`    // image height; default 16
 	Width    int    `json:"width"`     // image width; default 16
 	Classes  int    `json:"classes"`   // number of classes K; default 6
@@ -59,6 +59,10 @@ type SyntheticConfig struct {
 	// classes, drawn uniformly in [0, OffClass] (KindCP); on the sample's own
 	// components they are uniform in [0.5, 1.5].
 	OffClass float64 `json:"off_class,omitempty"`
+	// Jitter j perturbs each view's rotation angle by a uniform fraction in
+	// [-j/2, j/2] of the angular step between views (KindManifold); it must
+	// lie in [0, 1].
+	Jitter float64 `json:"jitter,omitempty"`
 }
 
 // syntheticPresets are the generated datasets registered by name.
@@ -92,7 +96,7 @@ func (cfg SyntheticConfig) withDefaults() SyntheticConfig {
 	def(&cfg.Classes, 6)
 	def(&cfg.PerClass, 30)
 	switch cfg.Kind {
-	case KindBlobs:
+	case KindBlobs, KindManifold:
 		def(&cfg.Blobs, 3)
 	case KindCP:
 		def(&cfg.Rank, cfg.Classes)
@@ -109,8 +113,8 @@ func (cfg SyntheticConfig) validate() error {
 	}
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 	switch {
-	case cfg.Kind != KindBlobs && cfg.Kind != KindCP:
-		return bad("kind %q is not %q or %q", cfg.Kind, KindBlobs, KindCP)
+	case cfg.Kind != KindBlobs && cfg.Kind != KindCP && cfg.Kind != KindManifold:
+		return bad("kind %q is not %q, %q or %q", cfg.Kind, KindBlobs, KindCP, KindManifold)
 	case cfg.Height < 1 || cfg.Width < 1 || cfg.Classes < 1 || cfg.PerClass < 1:
 		return bad("height %d, width %d, classes %d and per_class %d must all be positive", cfg.Height, cfg.Width, cfg.Classes, cfg.PerClass)
 	case float64(cfg.Height)*float64(cfg.Width)*float64(cfg.Classes)*float64(cfg.PerClass) > maxSyntheticValues:
@@ -118,7 +122,12 @@ func (cfg SyntheticConfig) validate() error {
 	case !(cfg.Noise >= 0) || !finite(cfg.Noise):
 		return bad("noise %v must be finite and nonnegative", cfg.Noise)
 	}
+	if cfg.Kind != KindManifold && cfg.Jitter != 0 {
+		return bad("jitter applies to kind %q only", KindManifold)
+	}
 	switch cfg.Kind {
+	case KindManifold:
+		return cfg.validateManifold()
 	case KindBlobs:
 		switch {
 		case cfg.Blobs < 1:
@@ -184,6 +193,9 @@ func Synthetic(cfg SyntheticConfig) (*Dataset, error) {
 	if cfg.Kind == KindCP {
 		d, _, err := PlantedCP(cfg)
 		return d, err
+	}
+	if cfg.Kind == KindManifold {
+		return manifold(cfg), nil
 	}
 	return blobs(cfg), nil
 }
