@@ -33,6 +33,9 @@ func cmdDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fs.Usage()
 		return errUsage
 	}
+	if *per <= 0 || *per > time.Minute {
+		return specError{fmt.Errorf("--time %v: must be in (0, 1m]", *per)}
+	}
 	v, err := blasbackend.Doctor(ctx, stdout, blasbackend.DoctorOptions{Time: *per, Elementwise: doctorElementwise})
 	if err != nil {
 		return err

@@ -26,7 +26,7 @@ func cmdExamples(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return errUsage
 	}
 	if which != "all" && which != "gaussian" && which != "mnist" {
-		return fmt.Errorf("unknown example %q: choose gaussian, mnist or all", which)
+		return specError{fmt.Errorf("unknown example %q: choose gaussian, mnist or all", which)}
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", *out, err)

@@ -28,10 +28,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	db := fs.String("db", defaultDB, "SQLite results database (created if missing)")
 	dataDir := fs.String("data-dir", "", "directory holding the dataset files (default: $NMFBENCH_DATA, else ../shared/datasets)")
 	workers := fs.Int("j", runtime.NumCPU(), "number of runs executed in parallel")
-	dsFilter := fs.String("datasets", "", "comma-separated subset of the spec's datasets")
-	mFilter := fs.String("methods", "", "comma-separated subset of the spec's methods (labels or method names)")
-	seeds := fs.Int("seeds", 0, "run only the first N repetitions of the spec (0: all)")
-	dry := fs.Bool("dry-run", false, "print the plan and exit without running")
+	pf := addPlanFlags(fs)
+	dry := fs.Bool("dry-run", false, "print the plan as a table (stored or missing in --db per run) and exit without running")
 	shardFlag := fs.String("shard", "", "run only shard I/N of the plan (0 ≤ I < N; cost-balanced, see docs/cluster.md), or auto (Slurm array / Kubernetes Indexed Job)")
 	shardCount := fs.Int("shard-count", 0, "with --shard auto: the number of shards N (required with JOB_COMPLETION_INDEX)")
 	if err := parseInterleaved(fs, args); err != nil {
@@ -42,10 +40,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return errUsage
 	}
 	path := fs.Arg(0)
-	if *seeds < 0 || *seeds > spec.MaxSeeds {
-		return specError{fmt.Errorf("--seeds %d: must be in [0, %d] (0: all the spec's repetitions)", *seeds, spec.MaxSeeds)}
+	if *workers < 1 {
+		return specError{fmt.Errorf("-j %d: the number of parallel runs must be at least 1", *workers)}
 	}
-	s, body, err := spec.Load(path)
+	s, body, err := pf.load(path)
 	if err != nil {
 		return specError{err}
 	}
@@ -53,9 +51,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	plan, err := s.Expand(methods.Default, src.Identity, spec.Filter{
-		Datasets: splitList(*dsFilter), Methods: splitList(*mFilter), Seeds: *seeds,
-	})
+	plan, err := s.Expand(methods.Default, src.Identity, pf.filter())
 	if err != nil {
 		return specError{fmt.Errorf("%s: %w", path, err)}
 	}
@@ -68,13 +64,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 	if *dry {
-		for _, r := range plan.Runs {
-			fmt.Fprintf(stdout, "%s\t%s\trep %d\tseed %d\t%s\t%s\n", r.Dataset, r.Label, r.Rep, r.Seed, r.Method.ParamsJSON(), r.ConfigHash)
-		}
-		return nil
-	}
-	if *workers < 1 {
-		return specError{fmt.Errorf("-j %d: the number of parallel runs must be at least 1", *workers)}
+		return dryRun(ctx, plan, *db, stdout, stderr)
 	}
 	// One BLAS thread per run whatever the worker count: parallelism comes
 	// from running runs side by side, and -j 1, 2 or 8 give bit-identical

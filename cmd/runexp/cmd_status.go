@@ -22,11 +22,9 @@ import (
 // when nothing is missing or failed, 1 otherwise.
 func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("status", "status [flags] SPEC.yaml", stderr)
-	var dbs dbList
+	var dbs listFlag
 	fs.Var(&dbs, "db", "results database to read (repeat for several, e.g. the shards' before a merge; default "+defaultDB+")")
-	dsFilter := fs.String("datasets", "", "comma-separated subset of the spec's datasets")
-	mFilter := fs.String("methods", "", "comma-separated subset of the spec's methods (labels or method names)")
-	seeds := fs.Int("seeds", 0, "only the first N repetitions of the spec (0: all)")
+	pf := addPlanFlags(fs)
 	shardFlag := fs.String("shard", "", "only shard I/N of the plan (as runexp run --shard), or auto")
 	shardCount := fs.Int("shard-count", 0, "with --shard auto: the number of shards N")
 	if err := parseInterleaved(fs, args); err != nil {
@@ -37,13 +35,10 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return errUsage
 	}
 	if len(dbs) == 0 {
-		dbs = dbList{defaultDB}
+		dbs = listFlag{defaultDB}
 	}
 	path := fs.Arg(0)
-	if *seeds < 0 || *seeds > spec.MaxSeeds {
-		return specError{fmt.Errorf("--seeds %d: must be in [0, %d] (0: all the spec's repetitions)", *seeds, spec.MaxSeeds)}
-	}
-	s, _, err := spec.Load(path)
+	s, _, err := pf.load(path)
 	if err != nil {
 		return specError{err}
 	}
@@ -52,7 +47,7 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	plan, err := s.Expand(methods.Default, src.Identity, spec.Filter{Datasets: splitList(*dsFilter), Methods: splitList(*mFilter), Seeds: *seeds})
+	plan, err := s.Expand(methods.Default, src.Identity, pf.filter())
 	if err != nil {
 		return specError{fmt.Errorf("%s: %w", path, err)}
 	}
@@ -61,25 +56,9 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return specError{err}
 		}
 	}
-	stored := map[string]string{} // config hash → ok or failed
-	for _, p := range dbs {
-		if _, err := os.Stat(p); err != nil {
-			return fmt.Errorf("results database %s not found (runexp run SPEC --db %s creates it)", p, p)
-		}
-		st, err := results.OpenReadOnly(p)
-		if err != nil {
-			return err
-		}
-		runs, err := st.Runs(ctx, results.Query{})
-		st.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", p, err)
-		}
-		for _, r := range runs {
-			if stored[r.ConfigHash] != results.StatusOK {
-				stored[r.ConfigHash] = r.Status
-			}
-		}
+	stored, err := storedStatus(ctx, dbs, true) // config hash → ok or failed
+	if err != nil {
+		return err
 	}
 	type key struct{ dataset, label string }
 	type count struct{ done, failed, missing int }
@@ -126,15 +105,6 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if total.failed > 0 || total.missing > 0 {
 		return fmt.Errorf("not complete: %d failed and %d missing run(s); runexp run %s (with the same --shard and filters) retries the failed and runs the missing", total.failed, total.missing, path)
 	}
-	return nil
-}
-
-// dbList is a repeatable --db flag.
-type dbList []string
-
-func (l *dbList) String() string { return strings.Join(*l, ",") }
-func (l *dbList) Set(v string) error {
-	*l = append(*l, v)
 	return nil
 }
 

@@ -44,8 +44,11 @@ func cmdTiming(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fs.Usage()
 		return errUsage
 	}
-	if *seeds < 1 || *workers < 1 {
-		return fmt.Errorf("--seeds %d -j %d: both must be at least 1", *seeds, *workers)
+	if *seeds < 1 || *seeds > spec.MaxSeeds {
+		return specError{fmt.Errorf("--seeds %d: must be in [1, %d]", *seeds, spec.MaxSeeds)}
+	}
+	if *workers < 1 {
+		return specError{fmt.Errorf("-j %d: the number of parallel workers must be at least 1", *workers)}
 	}
 	if _, err := os.Stat(*db); err != nil {
 		return fmt.Errorf("results database %s not found: run a spec first (runexp run SPEC --db %s)", *db, *db)

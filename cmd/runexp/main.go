@@ -8,7 +8,14 @@
 //	runexp doctor [flags]          BLAS backend, OpenBLAS core, DGEMM rates against the FMA peak
 //	runexp timing [flags]          seconds per row and the projected wall time of a grid
 //
-// Run "runexp COMMAND --help" for a command's flags.
+// Run "runexp help COMMAND" (or "runexp COMMAND --help") for a command's
+// flags and "runexp --version" for the version, git revision and BLAS
+// backend.
+//
+// Exit codes: 0 everything asked for succeeded; 1 some runs failed (their
+// errors are stored) or an operation failed; 2 a usage or spec error
+// (nothing was run); 130 interrupted by SIGINT or SIGTERM (stored runs are
+// kept).
 package main
 
 import (
@@ -19,10 +26,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"syscall"
 
 	"nmfbench/internal/blasbackend"
+	"nmfbench/internal/spec"
 )
 
 func main() {
@@ -86,16 +97,39 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintf(w, "\nRun 'runexp COMMAND --help' for a command's flags.\n")
+	fmt.Fprintf(w, "\nRun 'runexp help COMMAND' for a command's flags, 'runexp --version' for the version.\n")
+	fmt.Fprintf(w, "Exit codes: 0 all ok, 1 some runs failed, 2 usage or spec error, 130 interrupted.\n")
+}
+
+// version describes the binary: module version, VCS revision, Go version
+// and the BLAS backend in use.
+func version() string {
+	mod := "(devel)"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		mod = bi.Main.Version
+	}
+	return fmt.Sprintf("runexp %s, git %s, %s %s/%s, BLAS %s", mod, gitRevision(), runtime.Version(), runtime.GOOS, runtime.GOARCH, blasbackend.Describe())
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	switch {
+	case len(args) == 0:
+		usage(stderr)
+		return 2
+	case args[0] == "-h" || args[0] == "--help" || (args[0] == "help" && len(args) == 1):
 		usage(stdout)
-		if len(args) == 0 {
+		return 0
+	case args[0] == "--version" || args[0] == "-version" || args[0] == "version":
+		fmt.Fprintln(stdout, version())
+		return 0
+	case args[0] == "help":
+		// runexp help CMD: that command's usage, on stdout.
+		if len(args) > 2 {
+			fmt.Fprintf(stderr, "runexp help: one command at a time\n")
 			return 2
 		}
-		return 0
+		args = []string{args[1], "--help"}
+		stderr = stdout
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
@@ -116,7 +150,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	fmt.Fprintf(stderr, "runexp: unknown command %q\n\n", args[0])
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	fmt.Fprintf(stderr, "runexp: unknown command %q", args[0])
+	if best := spec.Closest(args[0], names); best != "" {
+		fmt.Fprintf(stderr, "; did you mean %q?", best)
+	}
+	fmt.Fprintf(stderr, "\n\n")
 	usage(stderr)
 	return 2
 }
@@ -136,10 +178,35 @@ func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: runexp %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "Usage: runexp %s\n\nFlags:\n", synopsis)
+		printFlags(fs)
 	}
 	return fs
+}
+
+// printFlags lists fs's flags as the README writes them: single-letter
+// flags with one dash (-j), the others with two (--db).
+func printFlags(fs *flag.FlagSet) {
+	w := fs.Output()
+	fs.VisitAll(func(f *flag.Flag) {
+		dash := "--"
+		if len(f.Name) == 1 {
+			dash = "-"
+		}
+		name, use := flag.UnquoteUsage(f)
+		line := "  " + dash + f.Name
+		if name != "" {
+			line += " " + name
+		}
+		fmt.Fprintf(w, "%s\n    \t%s", line, strings.ReplaceAll(use, "\n", "\n    \t"))
+		if d := f.DefValue; d != "" && d != "0" && d != "false" && d != "[]" {
+			if name == "string" {
+				d = fmt.Sprintf("%q", d)
+			}
+			fmt.Fprintf(w, " (default %s)", d)
+		}
+		fmt.Fprintln(w)
+	})
 }
 
 // parse parses flags, mapping flag errors to errUsage.
