@@ -52,11 +52,13 @@ func logdd(x float64) (hi, lo float64) {
 
 // expdd returns exp(hi + lo); hi must not be NaN.
 func expdd(hi, lo float64) float64 {
+	// Beyond ±1400 exp saturates; lo is dropped with the clamp, since for
+	// a huge exponent (Pow(5e-324, 1e300)) it is huge or NaN itself.
 	if hi > 1400 {
-		hi = 1400
+		hi, lo = 1400, 0
 	}
 	if hi < -1400 {
-		hi = -1400
+		hi, lo = -1400, 0
 	}
 	j := (float64(hi*invLn2) + shift) - shift
 	r := math.FMA(-j, ln2Hi, hi)

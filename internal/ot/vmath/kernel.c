@@ -95,8 +95,10 @@ static inline double logdd(double x, double *lo) {
 // expdd returns exp(hi + lo) for |lo| ≤ 2^-40·|hi| or so; overflow gives +Inf,
 // underflow 0 or a subnormal. hi must not be NaN.
 static inline double expdd(double hi, double lo) {
-	hi = hi > 1400.0 ? 1400.0 : hi;
-	hi = hi < -1400.0 ? -1400.0 : hi;
+	// Beyond ±1400 exp saturates; lo is dropped with the clamp, since for
+	// a huge exponent (Pow(5e-324, 1e300)) it is huge or NaN itself.
+	if (hi > 1400.0) { hi = 1400.0; lo = 0.0; }
+	if (hi < -1400.0) { hi = -1400.0; lo = 0.0; }
 	double j = (hi * INVLN2 + SHIFT) - SHIFT;
 	double r = __builtin_fma(-j, LN2HI, hi);
 	r = __builtin_fma(-j, LN2LO, r);

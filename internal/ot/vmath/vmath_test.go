@@ -157,6 +157,29 @@ func testPowSpecialExponents(t *testing.T) {
 	}
 }
 
+// TestPowSaturates: a product y·log x far beyond the exponent range gives
+// 0 or +Inf, exactly as math.Pow, on every path (the portable path once
+// returned −Inf for Pow(5e-324, 1e300): the low word of y·log x was kept
+// when its high word was clamped).
+func TestPowSaturates(t *testing.T) { forPaths(t, testPowSaturates) }
+
+func testPowSaturates(t *testing.T) {
+	for _, c := range [][2]float64{
+		{5e-324, 1e300}, {0.5, 1e300}, {2.2e-308, 1e10}, {1e-300, 1e308}, {0.999, 1e300}, {1.001, 1e300},
+		{2, 1e300}, {2, -1e300}, {5e-324, -1e300}, {1e300, 1e10}, {1e300, -1e10}, {1e-10, 1e308}, {3, math.MaxFloat64},
+	} {
+		x := []float64{c[0], c[0], c[0]}
+		dst := make([]float64, len(x))
+		Pow(dst, x, c[1])
+		want := math.Pow(c[0], c[1])
+		for i := range dst {
+			if dst[i] != want || math.Signbit(dst[i]) != math.Signbit(want) {
+				t.Errorf("Pow(%g, %g) = %g, want %g", c[0], c[1], dst[i], want)
+			}
+		}
+	}
+}
+
 func TestExpLogMatchMath(t *testing.T) { forPaths(t, testExpLogMatchMath) }
 
 func testExpLogMatchMath(t *testing.T) {
