@@ -82,8 +82,10 @@ func (e *estimator) eta(now time.Time) time.Duration {
 
 // progress reports the pool's state: on a terminal one line redrawn at least
 // once a second (done/total, failures, elapsed, cost-weighted ETA, the runs
-// in flight); otherwise one log line per finished run. Its methods are safe
-// for concurrent use.
+// in flight with their running time, expected time and limit); otherwise
+// one log line per finished run, and every logEvery a line listing the runs
+// in flight (so that a log file shows a run that takes long). Its methods
+// are safe for concurrent use.
 type progress struct {
 	mu       sync.Mutex
 	w        io.Writer
@@ -97,6 +99,9 @@ type progress struct {
 	last     string
 	stop     chan struct{}
 	stopped  sync.WaitGroup
+	timeout  time.Duration // per-run limit shown beside the runs in flight (0: none)
+	others   int           // runs stored by other processes sharing the database
+	waiting  int           // runs other live processes hold, waited for
 }
 
 type flight struct {
@@ -104,19 +109,27 @@ type flight struct {
 	started time.Time
 }
 
-// redrawEvery is the terminal line's refresh period.
-const redrawEvery = 500 * time.Millisecond
+// redrawEvery is the terminal line's refresh period; logEvery the period of
+// the runs-in-flight line in a log.
+const (
+	redrawEvery = 500 * time.Millisecond
+	logEvery    = time.Minute
+)
 
 func newProgress(w io.Writer, terminal bool, costs []float64, workers int) *progress {
 	now := time.Now
 	p := &progress{w: w, terminal: terminal, total: len(costs), start: now(), now: now, flying: map[int]flight{}}
 	p.est = newEstimator(costs, workers, p.start)
-	if terminal && len(costs) > 0 {
+	if len(costs) > 0 {
+		every := logEvery
+		if terminal {
+			every = redrawEvery
+		}
 		p.stop = make(chan struct{})
 		p.stopped.Add(1)
 		go func() {
 			defer p.stopped.Done()
-			t := time.NewTicker(redrawEvery)
+			t := time.NewTicker(every)
 			defer t.Stop()
 			for {
 				select {
@@ -124,13 +137,45 @@ func newProgress(w io.Writer, terminal bool, costs []float64, workers int) *prog
 					return
 				case <-t.C:
 					p.mu.Lock()
-					p.redraw()
+					if p.terminal {
+						p.redraw()
+					} else if len(p.flying) > 0 {
+						fmt.Fprintf(p.w, "[%d/%d] elapsed %s · running: %s\n", p.n, p.total, p.now().Sub(p.start).Round(time.Second), p.inFlight(p.now()))
+					}
 					p.mu.Unlock()
 				}
 			}
 		}()
 	}
 	return p
+}
+
+// elsewhere records that job i was stored by another process.
+func (p *progress) elsewhere(i int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.others++
+	p.est.finish(i)
+	p.est.work -= p.est.costs[i] // not work of this pool: leave the rate alone
+	if p.terminal {
+		p.redraw()
+	}
+}
+
+// setWaiting records how many runs other processes hold and this one waits for.
+func (p *progress) setWaiting(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.waiting = n
+}
+
+// lineBreak returns what ends the terminal line before a log line is
+// written under it ("" when there is no terminal line).
+func (p *progress) lineBreak() string {
+	if p.terminal && p.total > 0 {
+		return "\r\033[K"
+	}
+	return ""
 }
 
 // begin records that job i (a run described by what) started.
@@ -178,14 +223,14 @@ func (p *progress) done(i int, r *results.Run, cols metrics.Mapping) {
 		return
 	}
 	if r.Status != results.StatusOK {
-		fmt.Fprintf(p.w, "[%d/%d] %s %s rep %d FAILED: %s\n", p.n, p.total, r.Dataset, r.Label, r.Rep, r.Error)
+		fmt.Fprintf(p.w, "[%d/%d] %s %s rep %d FAILED: %s\n", p.n, p.total-p.others, r.Dataset, r.Label, r.Rep, r.Error)
 		return
 	}
 	var parts []string
 	for _, c := range cols {
 		parts = append(parts, fmt.Sprintf("%s %.4f", c.Name, r.Metrics[c.Field]))
 	}
-	fmt.Fprintf(p.w, "[%d/%d] %s %s rep %d: %s (%.2fs: fit %.2fs + k-means %.2fs, %d it) ETA %s\n", p.n, p.total, r.Dataset, r.Label, r.Rep,
+	fmt.Fprintf(p.w, "[%d/%d] %s %s rep %d: %s (%.2fs: fit %.2fs + k-means %.2fs, %d it) ETA %s\n", p.n, p.total-p.others, r.Dataset, r.Label, r.Rep,
 		strings.Join(parts, " "), runSeconds(r), r.FitSeconds, r.KmSeconds, r.Iterations, eta.Round(time.Second))
 }
 
@@ -193,25 +238,41 @@ func (p *progress) done(i int, r *results.Run, cols metrics.Mapping) {
 func (p *progress) redraw() {
 	now := p.now()
 	var b strings.Builder
-	fmt.Fprintf(&b, "\r\033[K[%d/%d] failed %d · elapsed %s · ETA %s", p.n, p.total, p.fails,
+	fmt.Fprintf(&b, "\r\033[K[%d/%d] failed %d · elapsed %s · ETA %s", p.n, p.total-p.others, p.fails,
 		now.Sub(p.start).Round(time.Second), p.est.eta(now).Round(time.Second))
+	if p.others > 0 {
+		fmt.Fprintf(&b, " · %d by other processes", p.others)
+	}
+	if p.waiting > 0 {
+		fmt.Fprintf(&b, " · waiting for %d held by other processes", p.waiting)
+	}
 	if len(p.flying) > 0 {
-		ids := make([]int, 0, len(p.flying))
-		for i := range p.flying {
-			ids = append(ids, i)
-		}
-		slices.SortFunc(ids, func(a, b int) int { return p.flying[a].started.Compare(p.flying[b].started) })
-		var fl []string
-		for _, i := range ids {
-			f := p.flying[i]
-			fl = append(fl, fmt.Sprintf("%s %s/~%s", f.what, fmtSecs(now.Sub(f.started).Seconds()), fmtSecs(p.est.costs[i])))
-		}
-		fmt.Fprintf(&b, " · running: %s", strings.Join(fl, ", "))
+		fmt.Fprintf(&b, " · running: %s", p.inFlight(now))
 	}
 	if p.last != "" {
 		fmt.Fprintf(&b, " · last: %s", p.last)
 	}
 	io.WriteString(p.w, b.String())
+}
+
+// inFlight lists the runs in flight, oldest first, each with its running
+// time, expected time and (with a timeout) its limit; p.mu is held.
+func (p *progress) inFlight(now time.Time) string {
+	ids := make([]int, 0, len(p.flying))
+	for i := range p.flying {
+		ids = append(ids, i)
+	}
+	slices.SortFunc(ids, func(a, b int) int { return p.flying[a].started.Compare(p.flying[b].started) })
+	limit := ""
+	if p.timeout > 0 {
+		limit = ", limit " + fmtSecs(p.timeout.Seconds())
+	}
+	var fl []string
+	for _, i := range ids {
+		f := p.flying[i]
+		fl = append(fl, fmt.Sprintf("%s %s/~%s%s", f.what, fmtSecs(now.Sub(f.started).Seconds()), fmtSecs(p.est.costs[i]), limit))
+	}
+	return strings.Join(fl, ", ")
 }
 
 // fmtSecs formats seconds compactly: 0.4s, 12s, 3m05s, 1h02m.

@@ -9,6 +9,13 @@
 // run is drawn from streams seeded by the run's own seed, so results do not
 // depend on the number of workers or the order of execution. Cancelling the
 // context stops the pool: runs in flight are abandoned, not stored.
+//
+// With Options.Claim, several processes may run plans into one database at
+// once (on one host): each claims a run in the store before computing it,
+// skips the runs another process stored meanwhile, and waits for the runs
+// another live process holds, taking them over when that process dies (see
+// results.Claimer). With Options.Timeout, a run that takes longer is
+// cancelled and stored as failed ("timed out after D").
 package runner
 
 import (
@@ -62,6 +69,23 @@ type Options struct {
 	// PlanOrder runs the plan in its own order instead of longest expected
 	// first (see schedule.go); results are the same either way.
 	PlanOrder bool
+	// Claim makes this process claim every run in the store before computing
+	// it (results.Claimer), so that several processes running into one
+	// database split the work instead of each computing every run.
+	Claim bool
+	// LeaseTTL is the lifetime of an unrenewed claim (0:
+	// results.DefaultLeaseTTL); claims are renewed every third of it.
+	LeaseTTL time.Duration
+	// ClaimPoll is how often runs held by other processes are looked at
+	// again (0: 2 s).
+	ClaimPoll time.Duration
+	// Timeout limits each run (fit, k-means, scoring); 0: no limit. A run
+	// past it is cancelled and stored as failed, "timed out after D".
+	Timeout time.Duration
+	// TimeoutGrace is how long a timed-out run's method is waited for to
+	// notice the cancellation before the worker leaves it running in the
+	// background and moves on (0: 10 s).
+	TimeoutGrace time.Duration
 }
 
 // Summary counts what Execute did.
@@ -71,7 +95,10 @@ type Summary struct {
 	// database was locked for too long, the disk full, …); they are redone
 	// by the next run of the spec.
 	Unsaved int
-	Elapsed time.Duration
+	// Elsewhere counts runs another process sharing the database (Claim)
+	// computed and stored while this one ran.
+	Elsewhere int
+	Elapsed   time.Duration
 }
 
 // Streams of a run's seed: one for the method, one for k-means.
@@ -181,70 +208,169 @@ func Execute(ctx context.Context, plan *spec.Plan, opt Options) (Summary, error)
 			map[bool]string{false: "longest first", true: "plan order"}[opt.PlanOrder])
 	}
 
+	var claims *results.Claimer
+	if opt.Claim {
+		if claims, err = opt.Store.NewClaimer(ctx, results.ClaimOptions{TTL: opt.LeaseTTL, Now: opt.Now}); err != nil {
+			return sum, err
+		}
+		// Claims of runs this process did not finish are given back, so that
+		// another process sharing the database takes them at once.
+		defer claims.ReleaseAll(context.WithoutCancel(ctx))
+		stopBeat := heartbeat(ctx, claims)
+		defer stopBeat()
+	}
+	poll := opt.ClaimPoll
+	if poll <= 0 {
+		poll = 2 * time.Second
+	}
+
 	memo := &methods.Memo{}
 	jobs := make(chan int)
 	var mu sync.Mutex
 	var firstErr error
+	var deferred []int // runs another live process holds: asked again later
 	// A failed save stops the scheduling of new runs: computing runs that
 	// cannot be stored only loses work.
 	stopFeed := make(chan struct{})
 	var stopOnce sync.Once
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+		stopOnce.Do(func() { close(stopFeed) })
+	}
 	prog := newProgress(opt.Log, opt.Terminal, costs, opt.Workers)
+	prog.timeout = opt.Timeout
+	var inflight sync.WaitGroup // jobs sent and not yet handled
+	work := func(i int) {
+		defer inflight.Done()
+		if ctx.Err() != nil || isClosed(stopFeed) {
+			return // cancelled or the store failed: start no new run, drain the queue
+		}
+		r := todo[i]
+		if claims != nil {
+			state, err := claimWithRetry(ctx, claims, r.ConfigHash, opt.SaveRetries)
+			switch {
+			case err != nil && ctx.Err() != nil:
+				return
+			case err != nil:
+				fail(fmt.Errorf("could not claim run %s rep %d on %s (config %s) in %s: %w; no new runs were started, stored runs are kept, run the spec again to resume",
+					r.Label, r.Rep, r.Dataset, r.ConfigHash[:12], opt.Store.Path(), err))
+				return
+			case state == results.Settled:
+				prog.elsewhere(i)
+				mu.Lock()
+				sum.Elsewhere++
+				mu.Unlock()
+				return
+			case state == results.HeldElsewhere:
+				mu.Lock()
+				deferred = append(deferred, i)
+				mu.Unlock()
+				return
+			}
+		}
+		release := func() {
+			if claims != nil {
+				claims.Release(context.WithoutCancel(ctx), r.ConfigHash)
+			}
+		}
+		p := data[dataKey(r)]
+		prog.begin(i, fmt.Sprintf("%s %s rep %d", r.Dataset, r.Label, r.Rep))
+		rec := executeTimed(ctx, r, p, memo, plan.Spec, opt)
+		if ctx.Err() != nil && rec.Status == results.StatusFailed && errors.Is(rec.err, ctx.Err()) {
+			prog.abandon(i)
+			release()
+			mu.Lock()
+			sum.Abandoned++
+			mu.Unlock()
+			return
+		}
+		if err := saveWithRetry(ctx, opt.Store, &rec.Run, opt.SaveRetries); err != nil {
+			mu.Lock()
+			sum.Unsaved++
+			mu.Unlock()
+			fail(fmt.Errorf("could not store run %s rep %d on %s (config %s) in %s: %w; no new runs were started, stored runs are kept, run the spec again to resume",
+				r.Label, r.Rep, r.Dataset, r.ConfigHash[:12], opt.Store.Path(), err))
+			prog.abandon(i)
+			release()
+			return
+		}
+		if claims != nil {
+			// Stored: a failed Done only lets a process started later
+			// look at the run again, which finds it stored ok (or retries a
+			// failed one, as it would anyway).
+			claims.Done(context.WithoutCancel(ctx), r.ConfigHash)
+		}
+		mu.Lock()
+		if rec.Status == results.StatusOK {
+			sum.OK++
+		} else {
+			sum.Failed++
+		}
+		mu.Unlock()
+		prog.done(i, &rec.Run, plan.Spec.Metrics)
+	}
 	var wg sync.WaitGroup
 	for w := 0; w < opt.Workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				if ctx.Err() != nil || isClosed(stopFeed) {
-					continue // cancelled or the store failed: start no new run, drain the queue
-				}
-				r := todo[i]
-				p := data[dataKey(r)]
-				prog.begin(i, fmt.Sprintf("%s %s rep %d", r.Dataset, r.Label, r.Rep))
-				rec := execute(ctx, r, p, memo, plan.Spec, opt)
-				if ctx.Err() != nil && rec.Status == results.StatusFailed && errors.Is(rec.err, ctx.Err()) {
-					prog.abandon(i)
-					mu.Lock()
-					sum.Abandoned++
-					mu.Unlock()
-					continue
-				}
-				if err := saveWithRetry(ctx, opt.Store, &rec.Run, opt.SaveRetries); err != nil {
-					mu.Lock()
-					sum.Unsaved++
-					if firstErr == nil {
-						firstErr = fmt.Errorf("could not store run %s rep %d on %s (config %s) in %s: %w; no new runs were started, stored runs are kept, run the spec again to resume",
-							r.Label, r.Rep, r.Dataset, r.ConfigHash[:12], opt.Store.Path(), err)
-					}
-					mu.Unlock()
-					stopOnce.Do(func() { close(stopFeed) })
-					prog.abandon(i)
-					continue
-				}
-				mu.Lock()
-				if rec.Status == results.StatusOK {
-					sum.OK++
-				} else {
-					sum.Failed++
-				}
-				mu.Unlock()
-				prog.done(i, &rec.Run, plan.Spec.Metrics)
+				work(i)
 			}
 		}()
 	}
+	// Rounds: every run in schedule order, then, while other processes hold
+	// some of the runs, those again every poll interval until each is
+	// stored by its holder or taken over here (the holder died or gave up).
+	rank := make([]int, len(todo))
+	for k, i := range order {
+		rank[i] = k
+	}
+	round := order
+	waited := false
 feed:
-	for _, i := range order {
+	for len(round) > 0 {
+		for _, i := range round {
+			inflight.Add(1)
+			select {
+			case <-ctx.Done():
+				inflight.Done()
+				break feed
+			case <-stopFeed:
+				inflight.Done()
+				break feed
+			case jobs <- i:
+			}
+		}
+		inflight.Wait()
+		mu.Lock()
+		round, deferred = deferred, nil
+		mu.Unlock()
+		if len(round) == 0 {
+			break
+		}
+		slices.SortFunc(round, func(a, b int) int { return rank[a] - rank[b] })
+		if !waited {
+			fmt.Fprintf(opt.Log, "%s%d run(s) are being computed by other processes sharing %s; waiting for them (taken over if their process dies)\n",
+				prog.lineBreak(), len(round), opt.Store.Path())
+			waited = true
+		}
+		prog.setWaiting(len(round))
 		select {
 		case <-ctx.Done():
 			break feed
 		case <-stopFeed:
 			break feed
-		case jobs <- i:
+		case <-time.After(poll):
 		}
 	}
 	close(jobs)
 	wg.Wait()
+	prog.setWaiting(0)
 	prog.finish()
 	sum.Elapsed = time.Since(start)
 	if firstErr != nil {
@@ -254,6 +380,50 @@ feed:
 		return sum, fmt.Errorf("stopped: %w (completed runs are stored; run again to resume)", err)
 	}
 	return sum, nil
+}
+
+// heartbeat renews the claims every third of their lease until the returned
+// function is called. A failed renewal is retried at the next beat (the
+// lease outlasts two missed beats).
+func heartbeat(ctx context.Context, c *results.Claimer) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(c.TTL() / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				c.Renew(context.WithoutCancel(ctx))
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+// claimWithRetry claims a run, retrying with back-off like saveWithRetry
+// when the database is busy.
+func claimWithRetry(ctx context.Context, c *results.Claimer, hash string, retries int) (results.ClaimState, error) {
+	if retries <= 0 {
+		retries = 4
+	}
+	wait := 500 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		state, err := c.Claim(ctx, hash)
+		if err == nil || attempt >= retries || !results.IsBusy(err) {
+			return state, err
+		}
+		select {
+		case <-ctx.Done():
+			return state, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
 }
 
 func isClosed(c chan struct{}) bool {
@@ -291,6 +461,61 @@ func dataKey(r spec.Run) string {
 type record struct {
 	results.Run
 	err error
+}
+
+// errTimedOut is the cancellation cause of a run past Options.Timeout.
+var errTimedOut = errors.New("run timed out")
+
+// executeTimed is execute under Options.Timeout: past it the run's context
+// is cancelled and the run becomes a failed one, "timed out after D". A
+// method that does not return within TimeoutGrace of the cancellation is
+// left running in the background (its result is discarded), so that a
+// stuck method never holds a worker.
+func executeTimed(ctx context.Context, r spec.Run, p prepared, memo *methods.Memo, s *spec.Spec, opt Options) record {
+	if opt.Timeout <= 0 {
+		return execute(ctx, r, p, memo, s, opt)
+	}
+	grace := opt.TimeoutGrace
+	if grace <= 0 {
+		grace = 10 * time.Second
+	}
+	rctx, cancel := context.WithTimeoutCause(ctx, opt.Timeout, errTimedOut)
+	defer cancel()
+	started := opt.Now()
+	out := make(chan record, 1)
+	go func() { out <- execute(rctx, r, p, memo, s, opt) }()
+	var rec record
+	select {
+	case rec = <-out:
+	case <-rctx.Done():
+		select {
+		case rec = <-out:
+		case <-time.After(grace):
+			rec = record{Run: results.Run{
+				ConfigHash: r.ConfigHash, SpecName: opt.SpecName, SpecHash: opt.SpecHash,
+				Dataset: r.Dataset, Method: r.Method.Name, Label: r.Label, Version: r.Method.Version, Params: r.Method.ParamsJSON(),
+				Preprocess: strings.Join(r.Preprocess, ","), Rep: r.Rep, Seed: r.Seed, Objective: math.NaN(),
+				Provenance: opt.Provenance, Status: results.StatusFailed,
+			}, err: context.Cause(rctx)}
+			if len(r.Labels) > 0 {
+				rec.SweepParam, rec.SweepValue = r.Labels[0].SweepParam, r.Labels[0].SweepValue
+			}
+			rec.Provenance.Started, rec.Provenance.Finished = started, opt.Now()
+			rec.FitSeconds = rec.Provenance.Finished.Sub(started).Seconds()
+			if ctx.Err() == nil {
+				rec.Error = fmt.Sprintf("%s on %s: timed out after %s (the method did not stop within %s of the cancellation and was left running)",
+					r.Label, r.Dataset, opt.Timeout, grace)
+			} else {
+				rec.err = ctx.Err()
+			}
+			return rec
+		}
+	}
+	if rec.Status == results.StatusFailed && ctx.Err() == nil && errors.Is(context.Cause(rctx), errTimedOut) {
+		rec.Error = fmt.Sprintf("%s on %s: timed out after %s", r.Label, r.Dataset, opt.Timeout)
+		rec.err = fmt.Errorf("%s: %w", rec.Error, errTimedOut)
+	}
+	return rec
 }
 
 // execute fits, clusters and scores one run. It never panics on a method's
