@@ -50,6 +50,10 @@ type Spec struct {
 	// KeepFactors is the number of repetitions (from 0) whose learned
 	// factors are stored for plots; default 1.
 	KeepFactors *int `yaml:"keep_factors"`
+	// Timeout is the time limit of one run (fit, k-means and scoring), e.g.
+	// "30m"; a run past it is stored as failed ("timed out after 30m").
+	// Zero or absent: no limit. runexp run --timeout overrides it.
+	Timeout Duration `yaml:"timeout"`
 }
 
 // Seeds is a list of repetition indices; YAML accepts a count n (0..n−1) or a list.
