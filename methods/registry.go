@@ -40,7 +40,10 @@ type Configured struct {
 	// Params holds every parameter, defaults included, as JSON-compatible
 	// values keyed by spec name. It identifies the configuration.
 	Params map[string]any
-	fit    func(ctx context.Context, p *Problem) (*Result, error)
+	// Identity is what Definition.Identity returned for these parameters
+	// ("" for methods without one); it enters the configuration hash.
+	Identity string
+	fit      func(ctx context.Context, p *Problem) (*Result, error)
 }
 
 // Fit runs the method on p.
@@ -78,6 +81,14 @@ type Definition[P any] struct {
 	Renamed map[string]string
 	// Fit fits the method with the spec's values decoded over Defaults.
 	Fit func(ctx context.Context, p *Problem, params P) (*Result, error)
+	// Identity, when non-nil, identifies what the parameters refer to
+	// outside the spec — for External, the SHA-256 of the script files its
+	// command names — so that editing such a file changes the configuration
+	// hash and reruns the method. It is called once when the parameters are
+	// resolved, with the parameters Fit will receive (it may record what it
+	// saw in unexported fields, so that Fit can tell a file changed since);
+	// an error rejects them. Built-in methods leave it nil.
+	Identity func(params *P) (string, error)
 }
 
 type entry struct {
@@ -177,7 +188,15 @@ func RegisterIn[P any](r *Registry, d Definition[P]) {
 		for _, f := range fields {
 			resolved[f.key] = jsonValue(pv.Field(f.index).Interface())
 		}
-		return &Configured{Name: name, Version: d.Version, Params: resolved, fit: func(ctx context.Context, p *Problem) (*Result, error) {
+		var identity string
+		if d.Identity != nil {
+			id, err := d.Identity(&params)
+			if err != nil {
+				return nil, fmt.Errorf("parameters of %s: %w", name, err)
+			}
+			identity = id
+		}
+		return &Configured{Name: name, Version: d.Version, Params: resolved, Identity: identity, fit: func(ctx context.Context, p *Problem) (*Result, error) {
 			return d.Fit(ctx, p, params)
 		}}, nil
 	}

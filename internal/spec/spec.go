@@ -672,7 +672,9 @@ func DeriveSeed(base uint64, dataset string, rep int) uint64 {
 // configHash identifies everything that determines a run's result: the
 // dataset's content, its preprocessing, the method and its result version,
 // the resolved parameters, the k-means settings and the seed — never the
-// label or the repetition index, which are presentation.
+// label or the repetition index, which are presentation. A method's Identity
+// (External: the SHA-256 of its scripts) is appended when it is non-empty, so
+// the hashes of the built-in methods are unchanged.
 func configHash(datasetIdentity string, r Run, km KMeans) string {
 	b, _ := json.Marshal(struct {
 		Dataset, Identity, Preprocess, Method string
@@ -681,6 +683,9 @@ func configHash(datasetIdentity string, r Run, km KMeans) string {
 		Seed                                  uint64
 		KMeans                                KMeans
 	}{strings.ToLower(r.Dataset), datasetIdentity, datasets.PreprocessKey(r.Preprocess), r.Method.Name, r.Method.Version, r.Method.Params, r.Seed, km})
+	if r.Method.Identity != "" {
+		b = append(b, "\x00method identity: "+r.Method.Identity...)
+	}
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:16])
 }

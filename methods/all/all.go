@@ -10,6 +10,7 @@ import (
 	_ "nmfbench/baselines/ncp"    // NCP, GNCP
 	_ "nmfbench/baselines/nmf"    // NMF (Frobenius, KL)
 	_ "nmfbench/baselines/sdnmf"  // SDNMF
+	_ "nmfbench/methods/external" // External (a program in any language)
 	_ "nmfbench/methods/gwntf"    // GWNTF
 	_ "nmfbench/methods/wnmf"     // WNMF
 )

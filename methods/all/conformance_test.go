@@ -51,6 +51,9 @@ func TestConformance(t *testing.T) {
 	}
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
+			if name == "External" {
+				t.Skip("External runs a user's program, which a spec must name; methods/external tests the same contract with its own programs")
+			}
 			c, err := methods.Default.BuildYAML(name, quick[name])
 			if err != nil {
 				t.Fatal(err)
