@@ -89,6 +89,7 @@ func commands() []command {
 		{"timing", "per-row mean fit and k-means seconds; projected wall time of the grid for N seeds on J workers", cmdTiming},
 		{"merge", "merge results databases (e.g. of shards) into one, by configuration hash", cmdMerge},
 		{"status", "per dataset and row: runs of a spec done, failed, missing in the database(s)", cmdStatus},
+		{"export", "write the database's runs, scores, labels, traces, factors as CSV, JSON Lines or Parquet (+ .npy)", cmdExport},
 	}
 }
 
