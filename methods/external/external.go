@@ -274,8 +274,10 @@ type RunFile struct {
 	// ImageHeight and ImageWidth are 0 when the samples are not images.
 	ImageHeight int `json:"image_height"`
 	ImageWidth  int `json:"image_width"`
-	// TensorShape is [n, height, width] for image data (X's row i is image
-	// i in row-major pixel order), null otherwise.
+	// TensorShape is [height, width, n] for image data, null otherwise: the
+	// H × W × n tensor 𝒳[r, c, i] = X[i, c·H + r] whose mode-3 unfolding is X
+	// (a row of X is the column-major vectorisation of an image, as
+	// MATLAB's reshape(X(i,:), H, W) reads it; see docs/datasets.md).
 	TensorShape []int `json:"tensor_shape"`
 	Threads     int   `json:"threads"`
 	// Params holds rank (resolved), max_iter, tol and every entry of args.
@@ -380,7 +382,7 @@ func run(ctx context.Context, p *methods.Problem, prm Params, root string) (*met
 	}
 	if d.IsImage() {
 		rf.ImageHeight, rf.ImageWidth = d.Height, d.Width
-		rf.TensorShape = []int{n, d.Height, d.Width}
+		rf.TensorShape = []int{d.Height, d.Width, n}
 	}
 	if err := npy.WriteFile(rf.Inputs["X"], d.X); err != nil {
 		return nil, tm, fmt.Errorf("writing the data for the program: %w", err)

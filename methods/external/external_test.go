@@ -251,7 +251,7 @@ func TestFit(t *testing.T) {
 		t.Fatal(err)
 	}
 	if rf.Protocol != Protocol || rf.Rank != 4 || rf.Classes != 3 || rf.Samples != 30 || rf.Features != 30 || rf.ImageHeight != 6 || rf.ImageWidth != 5 ||
-		!reflect.DeepEqual(rf.TensorShape, []int{30, 6, 5}) || rf.Threads != 2 || rf.Seed >= 1<<32 || rf.Dataset != "ext" {
+		!reflect.DeepEqual(rf.TensorShape, []int{6, 5, 30}) || rf.Threads != 2 || rf.Seed >= 1<<32 || rf.Dataset != "ext" {
 		t.Errorf("run.json: %s", b)
 	}
 	wantParams := map[string]any{"rank": 4.0, "max_iter": 3.0, "tol": 1e-5, "alpha": 0.5, "mode": "fast", "nested": map[string]any{"a": []any{1.0, 2.0}}}
