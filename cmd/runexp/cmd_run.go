@@ -32,6 +32,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	dry := fs.Bool("dry-run", false, "print the plan as a table (stored or missing in --db per run) and exit without running")
 	shardFlag := fs.String("shard", "", "run only shard I/N of the plan (0 ≤ I < N; cost-balanced, see docs/cluster.md), or auto (Slurm array / Kubernetes Indexed Job)")
 	shardCount := fs.Int("shard-count", 0, "with --shard auto: the number of shards N (required with JOB_COMPLETION_INDEX)")
+	timeout := fs.Duration("timeout", 0, "time limit of each run, e.g. 30m; a run past it is stored as failed (default: the spec's timeout; 0: none)")
 	if err := parseInterleaved(fs, args); err != nil {
 		return err
 	}
@@ -113,12 +114,23 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprintf(stderr, "spec %s (%s): %d runs planned on %d worker(s); BLAS: %s; data: %s; results: %s\n",
 		s.Name, hash[:12], len(plan.Runs), *workers, blasbackend.Describe(), src.describe(), *db)
+	limit := s.Timeout.Duration // the spec's, unless --timeout is given
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "timeout" {
+			limit = *timeout
+		}
+	})
+	if limit < 0 {
+		return specError{fmt.Errorf("--timeout %s: must be positive (0: no limit)", limit)}
+	}
+	// Claim: other runexp processes on this database (same host) split the
+	// work with this one instead of computing every run twice.
 	sum, err := runner.Execute(ctx, plan, runner.Options{
 		Workers: *workers, Store: store, Data: src, Log: stderr, Terminal: isTerminal(stderr),
-		SpecName: s.Name, SpecHash: hash, Provenance: provenance(),
+		SpecName: s.Name, SpecHash: hash, Provenance: provenance(), Claim: true, Timeout: limit,
 	})
-	fmt.Fprintf(stderr, "%d planned: %d already stored, %d ok, %d failed, %d abandoned, %d computed but not stored (%.1fs)\n",
-		sum.Planned, sum.Skipped, sum.OK, sum.Failed, sum.Abandoned, sum.Unsaved, sum.Elapsed.Seconds())
+	fmt.Fprintf(stderr, "%d planned: %d already stored, %d ok, %d failed, %d abandoned, %d computed but not stored, %d stored by other processes (%.1fs)\n",
+		sum.Planned, sum.Skipped, sum.OK, sum.Failed, sum.Abandoned, sum.Unsaved, sum.Elsewhere, sum.Elapsed.Seconds())
 	if err != nil {
 		return err
 	}

@@ -88,6 +88,7 @@ func commands() []command {
 		{"doctor", "diagnose the BLAS set-up: core, FMA peak, DGEMM rates, verdict", cmdDoctor},
 		{"timing", "per-row mean fit and k-means seconds; projected wall time of the grid for N seeds on J workers", cmdTiming},
 		{"merge", "merge results databases (e.g. of shards) into one, by configuration hash", cmdMerge},
+		{"slurm", "write (and --submit) the sbatch scripts of a Slurm job array of shards plus a merge-and-report job", cmdSlurm},
 		{"status", "per dataset and row: runs of a spec done, failed, missing in the database(s)", cmdStatus},
 		{"export", "write the database's runs, scores, labels, traces, factors as CSV, JSON Lines or Parquet (+ .npy)", cmdExport},
 	}
