@@ -15,7 +15,7 @@ RUNEXP   := bin/runexp
 # Parallel runs and parallel test binaries each use one BLAS thread.
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: fuzz all build test vet bench bench-grid smoke reproduce report check-report check-data deps demo clean
+.PHONY: test-slurm fuzz all build test vet bench bench-grid smoke reproduce report check-report check-data deps demo clean
 
 all: build
 
@@ -51,6 +51,11 @@ check-data: build
 smoke: build
 	$(RUNEXP) run experiments/smoke.yaml --data-dir $(DATA) --db results/smoke.db -j $(JOBS)
 	$(RUNEXP) report --db results/smoke.db --out reports/smoke
+
+## test-slurm: a real single-node Slurm cluster (slurm-wlm, munge; as root) runs the 4-task job array of
+##   experiments/slurm_smoke.yaml; its merged report must equal a single-process run (scripts/test_slurm.sh).
+test-slurm: build
+	NMFBENCH_DATA=$(DATA) RUNEXP=$(abspath $(RUNEXP)) scripts/test_slurm.sh
 
 ## demo: the synthetic dataset, no data files needed.
 demo: build

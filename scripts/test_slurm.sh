@@ -82,7 +82,7 @@ mkdir -p "$T/munge" "$T/state" "$T/spool" "$T/log"
 cat >"$T/slurm.conf" <<EOF
 # Single-node test cluster of scripts/test_slurm.sh (everything under $T).
 ClusterName=nmfbench-test
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 SlurmctldPort=${SLURMCTLD_PORT:-6817}
@@ -106,7 +106,7 @@ SlurmctldPidFile=$T/slurmctld.pid
 SlurmdPidFile=$T/slurmd.pid
 SlurmctldLogFile=$T/log/slurmctld.log
 SlurmdLogFile=$T/log/slurmd.log
-NodeName=$host CPUs=$cpus State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus State=UNKNOWN
 PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
 export SLURM_CONF=$T/slurm.conf
