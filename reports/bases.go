@@ -9,6 +9,8 @@ import (
 	"image/png"
 	"math"
 
+	"gonum.org/v1/plot/vg"
+
 	"nmfbench/results"
 )
 
@@ -112,14 +114,15 @@ func mosaic(tiles [][]float64, h, w, cols, zoom int) *image.Gray {
 	return img
 }
 
-// basesFigure renders a run's basis images as PNG and as an SVG that embeds
-// the same pixels under a title.
-func basesFigure(title string, tiles [][]float64, h, w int) (pngData, svgData []byte, err error) {
+// basesFigure renders a run's basis images as PNG, as an SVG that embeds
+// the same pixels under a title, and as a PDF of the given printed width
+// showing them under the title.
+func basesFigure(title string, tiles [][]float64, h, w int, width vg.Length) (pngData, svgData, pdfData []byte, err error) {
 	zoom := max(1, 96/max(h, w))
 	img := mosaic(tiles, h, w, 10, zoom)
 	var b bytes.Buffer
 	if err := png.Encode(&b, img); err != nil {
-		return nil, nil, fmt.Errorf("encode basis images: %w", err)
+		return nil, nil, nil, fmt.Errorf("encode basis images: %w", err)
 	}
 	iw, ih := img.Bounds().Dx(), img.Bounds().Dy()
 	const top = 24
@@ -129,5 +132,9 @@ func basesFigure(title string, tiles [][]float64, h, w int) (pngData, svgData []
 	fmt.Fprintf(&s, `<text x="%d" y="16" font-family="sans-serif" font-size="13" text-anchor="middle">%s</text>`+"\n", iw/2, html.EscapeString(title))
 	fmt.Fprintf(&s, `<image x="0" y="%d" width="%d" height="%d" style="image-rendering:pixelated" href="data:image/png;base64,%s"/>`+"\n</svg>\n",
 		top, iw, ih, base64.StdEncoding.EncodeToString(b.Bytes()))
-	return b.Bytes(), s.Bytes(), nil
+	pdf, err := imagePDF(title, img, width, width*vg.Length(ih)/vg.Length(iw))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return b.Bytes(), s.Bytes(), pdf, nil
 }

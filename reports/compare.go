@@ -24,7 +24,28 @@ type Comparison struct {
 	Exact bool
 	// Err says why there is no p-value, e.g. no common repetitions.
 	Err string
+	// MedianDiff is the effect size: the median over the pairs of
+	// row − reference (negative: the row scores below the reference); NaN
+	// without pairs.
+	MedianDiff float64
+	// MinP is the smallest two-sided p-value the exact test can give with
+	// Pairs pairs, 2/2^Pairs (capped at 1): the p-value of all differences
+	// on one side. When it is ≥ 0.05 no difference can be significant.
+	MinP float64
 }
+
+// MinPossibleP returns 2/2ⁿ capped at 1: the smallest two-sided p-value
+// the exact Wilcoxon signed-rank test reaches with n untied nonzero pairs.
+func MinPossibleP(n int) float64 {
+	if n < 1 {
+		return 1
+	}
+	return math.Min(1, 2*math.Pow(0.5, float64(n)))
+}
+
+// Underpowered reports whether the comparison cannot reach p < 0.05 at
+// all, whatever the data: too few pairs.
+func (c Comparison) Underpowered() bool { return c.Err == "" && c.MinP >= 0.05 }
 
 // Pair returns the scores of rows a and b in column j at the repetitions both
 // have with finite values, in increasing repetition order, and those
@@ -59,11 +80,17 @@ func Pair(a, b Row, j int) (x, y []float64, reps []int) {
 // Compare tests row b against the reference row a on column j.
 func Compare(a, b Row, j int) Comparison {
 	x, y, _ := Pair(a, b, j)
-	c := Comparison{Reference: a.Label, Pairs: len(x), P: math.NaN()}
+	c := Comparison{Reference: a.Label, Pairs: len(x), P: math.NaN(), MedianDiff: math.NaN(), MinP: MinPossibleP(len(x))}
 	if len(x) == 0 {
 		c.Err = "no repetition scored by both"
 		return c
 	}
+	d := make([]float64, len(x))
+	for i := range x {
+		d[i] = y[i] - x[i]
+	}
+	sort.Float64s(d)
+	c.MedianDiff = quantile(d, 0.5)
 	res, err := wilcoxon.SignedRank(x, y)
 	if err != nil {
 		c.Err = err.Error()
@@ -76,9 +103,15 @@ func Compare(a, b Row, j int) Comparison {
 // compare runs the paired tests of every main table against the reference
 // method: reference "" means DefaultReference when a table has it (no tests
 // otherwise), NoReference disables the tests. A named reference must be a
-// row label of at least one table (matched ignoring case).
-func (rep *Report) compare(reference string) error {
+// row label of at least one table (matched ignoring case). Every table
+// without tests, or whose tests cannot reach p < 0.05, gets a TestNote
+// saying so; how says where the reference came from ("--versus", "the
+// spec's report.versus"), for those notes.
+func (rep *Report) compare(reference, how string) error {
 	if strings.EqualFold(reference, NoReference) {
+		for ti := range rep.Tables {
+			rep.Tables[ti].TestNote = "Paired tests are off (" + how + " none)."
+		}
 		return nil
 	}
 	name := reference
@@ -95,12 +128,22 @@ func (rep *Report) compare(reference string) error {
 				break
 			}
 		}
-		if ref < 0 || t.Rows[ref].OK == 0 {
-			found = found || ref >= 0
+		if ref < 0 {
+			if reference == "" {
+				t.TestNote = fmt.Sprintf("No paired tests: the default reference method %s is not in this table; choose one with runexp report --versus LABEL.", DefaultReference)
+			} else {
+				t.TestNote = fmt.Sprintf("No paired tests: the reference method %s (%s) is not in this table.", name, how)
+			}
+			continue
+		}
+		if t.Rows[ref].OK == 0 {
+			found = true
+			t.TestNote = fmt.Sprintf("No paired tests: the reference method %s has no ok run in this table.", t.Rows[ref].Label)
 			continue
 		}
 		found = true
 		t.Reference = t.Rows[ref].Label
+		most := 0
 		for i := range t.Rows {
 			if i == ref {
 				continue
@@ -108,7 +151,14 @@ func (rep *Report) compare(reference string) error {
 			for j := range t.Columns {
 				c := Compare(t.Rows[ref], t.Rows[i], j)
 				t.Rows[i].Cells[j].Test = &c
+				if c.Err == "" {
+					most = max(most, c.Pairs)
+				}
 			}
+		}
+		if most > 0 && MinPossibleP(most) >= 0.05 {
+			t.TestNote = fmt.Sprintf("Underpowered: with at most %d pairs the smallest two-sided p-value the exact Wilcoxon test can reach is 2/2^%d = %s ≥ 0.05, so no difference can be marked significant; run at least 6 repetitions.",
+				most, most, pValue(MinPossibleP(most)))
 		}
 	}
 	if reference != "" && !found {
@@ -118,8 +168,8 @@ func (rep *Report) compare(reference string) error {
 				labels[r.Label] = true
 			}
 		}
-		return fmt.Errorf("reference method %q is not a method label in the results (labels: %s; use %q for no tests)",
-			reference, strings.Join(sortedKeys(labels), ", "), NoReference)
+		return fmt.Errorf("reference method %q is not a method label in the results (from %s; labels: %s; use %q for no tests)",
+			reference, how, strings.Join(sortedKeys(labels), ", "), NoReference)
 	}
 	return nil
 }

@@ -5,6 +5,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"nmfbench/metrics"
+	"nmfbench/results"
 )
 
 // naiveSignedRankP is the exact two-sided p-value of the signed-rank test
@@ -77,6 +80,11 @@ func TestCompareKnownExample(t *testing.T) {
 	c := Compare(a, b, 0)
 	if c.Err != "" || c.Pairs != 9 || c.WPlus != 40 || !c.Exact || math.Abs(c.P-10.0/256) > 1e-15 {
 		t.Errorf("Compare = %+v; want 9 pairs, V = 40, exact p = 10/256", c)
+	}
+	// Effect size: the median of y − x over the pairs is the fifth of the
+	// nine sorted differences, 1.06 − 1.55 = −0.49.
+	if math.Abs(c.MedianDiff-(-0.49)) > 1e-12 || c.MinP != 2.0/512 || c.Underpowered() {
+		t.Errorf("median difference %v, min p %v, underpowered %v; want −0.49, 2/512, false", c.MedianDiff, c.MinP, c.Underpowered())
 	}
 	if got := (Cell{Test: &c}).Marker(); got != "†" {
 		t.Errorf("marker %q, want † (0.01 ≤ p < 0.05)", got)
@@ -204,5 +212,73 @@ func TestReferenceOption(t *testing.T) {
 		if coil.Reference != tc.want || hasTests(coil) != (tc.want != "") {
 			t.Errorf("reference %q: table reference %q (tests %v), want %q", tc.ref, coil.Reference, hasTests(coil), tc.want)
 		}
+	}
+}
+
+func TestMinPossibleP(t *testing.T) {
+	for n, want := range map[int]float64{0: 1, 1: 1, 4: 0.125, 5: 0.0625, 6: 0.03125} {
+		if got := MinPossibleP(n); got != want {
+			t.Errorf("MinPossibleP(%d) = %v, want %v", n, got, want)
+		}
+	}
+	// The exact test does reach it: all differences on one side.
+	c := Compare(Row{Label: "ref", Reps: []int{0, 1, 2, 3}, Cells: []Cell{{Values: []float64{1, 2, 3, 4}}}},
+		Row{Reps: []int{0, 1, 2, 3}, Cells: []Cell{{Values: []float64{0, 0.5, 1.3, 3.8}}}}, 0)
+	if c.P != 0.125 || !c.Underpowered() {
+		t.Errorf("4 one-sided pairs: p %v underpowered %v; want 0.125, true", c.P, c.Underpowered())
+	}
+}
+
+func TestMeanCI(t *testing.T) {
+	// t(0.975, 4) = 2.7764451051977987 (R: qt(0.975, 4)).
+	lo, hi := meanCI(10, 2, 5)
+	h := 2.7764451051977987 * 2 / math.Sqrt(5)
+	if math.Abs(lo-(10-h)) > 1e-9 || math.Abs(hi-(10+h)) > 1e-9 {
+		t.Errorf("meanCI(10, 2, 5) = [%v, %v], want 10 ± %v", lo, hi, h)
+	}
+	if lo, hi := meanCI(1, math.NaN(), 1); !math.IsNaN(lo) || !math.IsNaN(hi) {
+		t.Errorf("one value: [%v, %v], want NaN", lo, hi)
+	}
+}
+
+func TestTestNotes(t *testing.T) {
+	rep := &Report{Tables: []Table{{Dataset: "d", Columns: metrics.Mapping{{Name: "ACC", Field: "acc"}},
+		Rows: []Row{
+			{Label: "A", OK: 4, Reps: []int{0, 1, 2, 3}, Cells: []Cell{{Values: []float64{1, 2, 3, 4}}}},
+			{Label: "B", OK: 4, Reps: []int{0, 1, 2, 3}, Cells: []Cell{{Values: []float64{0, 1, 2, 3}}}},
+		}}}}
+	if err := rep.compare("", "--versus"); err != nil {
+		t.Fatal(err)
+	}
+	if n := rep.Tables[0].TestNote; !strings.Contains(n, "default reference method GWNTF is not in this table") || !strings.Contains(n, "--versus") {
+		t.Errorf("no GWNTF: note %q", n)
+	}
+	if err := rep.compare("A", "--versus"); err != nil {
+		t.Fatal(err)
+	}
+	if n := rep.Tables[0].TestNote; !strings.Contains(n, "Underpowered: with at most 4 pairs") || !strings.Contains(n, "0.125") {
+		t.Errorf("4 pairs: note %q", n)
+	}
+	rep.Tables[0].TestNote = ""
+	if err := rep.compare("none", "--versus"); err != nil {
+		t.Fatal(err)
+	}
+	if n := rep.Tables[0].TestNote; !strings.Contains(n, "off") {
+		t.Errorf("none: note %q", n)
+	}
+}
+
+func TestSpecVersus(t *testing.T) {
+	one := results.SpecRecord{Path: "a.yaml", Body: "name: a\nreport:\n  versus: NMF\n"}
+	plain := results.SpecRecord{Path: "b.yaml", Body: "name: b\n"}
+	other := results.SpecRecord{Path: "c.yaml", Body: "name: c\nreport: {versus: GNMF}\n"}
+	if v, err := specVersus([]results.SpecRecord{plain, one}); v != "NMF" || err != nil {
+		t.Errorf("specVersus = %q, %v; want NMF", v, err)
+	}
+	if v, err := specVersus([]results.SpecRecord{plain}); v != "" || err != nil {
+		t.Errorf("no report key: %q, %v", v, err)
+	}
+	if _, err := specVersus([]results.SpecRecord{one, other}); err == nil || !strings.Contains(err.Error(), "--versus") {
+		t.Errorf("two references: err %v", err)
 	}
 }

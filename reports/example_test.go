@@ -61,9 +61,16 @@ func ExampleBuild() {
 	//
 	// Columns: ACC=acc. Mean ± sample standard deviation over the ok runs, in %; bold: best mean of the column; † p < 0.05, ‡ p < 0.01: two-sided Wilcoxon signed-rank test against A, runs paired by repetition index.
 	//
-	// #### Paired tests against A (two-sided Wilcoxon signed-rank p-values)
+	// #### Paired tests against A
 	//
-	// | Method | pairs | ACC p |
-	// |---|---:|---:|
-	// | B | 6 | 0.031 † |
+	// Per metric: two-sided Wilcoxon signed-rank p-value, then the median paired difference (method − A) and the 95 % confidence interval of the method's mean.
+	//
+	// | Method | pairs | ACC p | ACC Δmed | ACC 95 % CI |
+	// |---|---:|---:|---:|---:|
+	// | B | 6 | 0.031 † | -7.50 | [61.31, 66.35] |
+	//
+	// Resolved parameters (defaults included):
+	//
+	// - A (A): (none)
+	// - B (B): (none)
 }

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"image/color"
 	"math"
@@ -61,30 +62,41 @@ func (rep *Report) Figures(ctx context.Context, store *results.Store, workers in
 		mu.Unlock()
 	}
 
+	width := widthOf(rep.Options.FigureWidth)
+	logY := rep.Options.Convergence != ConvergenceLinear
 	for _, t := range rep.Tables {
 		colors := colorsOf(t.Rows)
-		add(func() (*Figure, error) { return tableFigure(t, KindBars, colors) })
-		add(func() (*Figure, error) { return tableFigure(t, KindSeeds, colors) })
+		add(func() (*Figure, error) { return tableFigure(t, KindBars, colors, width) })
+		add(func() (*Figure, error) { return tableFigure(t, KindSeeds, colors, width) })
 		traces := map[string][]trace{}
 		var traced []Row
+		skipped := 0
 		for _, r := range t.Rows {
 			for _, run := range r.runs {
-				if o := objs[run.ID]; len(o) > 0 {
-					traces[r.Label] = append(traces[r.Label], trace{objective: o, seconds: secs[run.ID]})
+				o := objs[run.ID]
+				if len(o) == 0 {
+					continue
 				}
+				rel, ok := relativeTrace(o)
+				if !ok {
+					skipped++
+					continue
+				}
+				traces[r.Label] = append(traces[r.Label], trace{objective: rel, seconds: secs[run.ID]})
 			}
 			if len(traces[r.Label]) > 0 {
 				traced = append(traced, r)
 			}
 		}
+		if skipped > 0 {
+			note("%s: %d objective trace(s) left out of the convergence figure: no decrease from the first value (f₀ = f*)", t.Dataset, skipped)
+		}
 		if len(traced) > 0 {
-			for _, byTime := range []bool{false, true} {
-				add(func() (*Figure, error) { return convergenceFigure(t.Dataset, traced, traces, byTime, colors) })
-			}
+			add(func() (*Figure, error) { return convergenceFigure(t.Dataset, traced, traces, colors, logY, width) })
 		}
 		for _, r := range t.Rows {
 			add(func() (*Figure, error) {
-				f, why, err := basesFromStore(ctx, store, t.Dataset, r)
+				f, why, err := basesFromStore(ctx, store, t.Dataset, r, width)
 				if why != "" {
 					note("%s", why)
 				}
@@ -95,10 +107,16 @@ func (rep *Report) Figures(ctx context.Context, store *results.Store, workers in
 	for _, sw := range rep.Sweeps {
 		var others []Row
 		var colors map[string]color.NRGBA
+		chosen := math.NaN()
 		for _, t := range rep.Tables {
 			if t.Dataset == sw.Dataset {
 				others = t.Rows
 				colors = colorsOf(t.Rows)
+				for _, r := range t.Rows {
+					if r.Label == sw.Sweep.Base {
+						chosen = paramValue(r.Params, sw.Sweep.Param)
+					}
+				}
 			}
 		}
 		if colors == nil {
@@ -107,7 +125,10 @@ func (rep *Report) Figures(ctx context.Context, store *results.Store, workers in
 		if _, ok := colors[sw.Sweep.Base]; !ok {
 			colors[sw.Sweep.Base] = colorAt(len(colors))
 		}
-		add(func() (*Figure, error) { return sweepFigure(sw, others, colors) })
+		add(func() (*Figure, error) { return sweepFigure(sw, others, colors, chosen, width) })
+	}
+	if rk := rep.Ranking; rk != nil {
+		add(func() (*Figure, error) { return cdFigure(rk, width) })
 	}
 
 	if workers <= 0 {
@@ -156,23 +177,35 @@ func colorsOf(rows []Row) map[string]color.NRGBA {
 	return m
 }
 
-func tableFigure(t Table, kind string, colors map[string]color.NRGBA) (*Figure, error) {
-	panels, err := tablePanels(t, kind, colors)
+// panelGrid returns the number of panel columns and the height of a panel
+// row for n panels at a figure width.
+func panelGrid(n int, width vg.Length) (cols int, rowH vg.Length) {
+	cols = min(2, n)
+	if width < 4*vg.Inch {
+		return cols, 1.7 * vg.Inch
+	}
+	return cols, 2.2 * vg.Inch
+}
+
+func tableFigure(t Table, kind string, colors map[string]color.NRGBA, width vg.Length) (*Figure, error) {
+	panels, legend, err := tablePanels(t, kind, colors)
 	if err != nil {
 		return nil, err
 	}
-	cols := min(2, len(panels))
+	cols, rowH := panelGrid(len(panels), width)
 	g := grid(panels, cols)
-	w := vg.Length(cols) * vg.Length(max(3.2, 0.6*float64(len(t.Rows))+1.6)) * vg.Inch
-	png, svg, err := render(g, w, vg.Length(len(g))*3.4*vg.Inch)
+	out, err := render(g, legend, width, vg.Length(len(g))*rowH)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", t.Dataset, kind, err)
 	}
-	f := &Figure{Name: fileName(t.Dataset) + "_" + kind, Dataset: t.Dataset, Kind: kind, PNG: png, SVG: svg}
+	f := &Figure{Name: fileName(t.Dataset) + "_" + kind, Dataset: t.Dataset, Kind: kind, PNG: out.png, SVG: out.svg, PDF: out.pdf}
 	switch kind {
 	case KindBars:
 		f.Title = t.Dataset + ": mean ± std per method"
 		f.Caption = "Bars: mean over the ok runs; whiskers: ± one sample standard deviation; crosses: the published value."
+		if t.Reference != "" {
+			f.Caption += " † / ‡ above a bar: the paired Wilcoxon test against " + t.Reference + " gives p < 0.05 / p < 0.01."
+		}
 	case KindSeeds:
 		f.Title = t.Dataset + ": per-seed distribution"
 		f.Caption = "One point per run (repetition), spread sideways for visibility, over a box plot (median, quartiles, whiskers to 1.5 IQR); crosses: the published value."
@@ -180,18 +213,42 @@ func tableFigure(t Table, kind string, colors map[string]color.NRGBA) (*Figure, 
 	return f, nil
 }
 
-func convergenceFigure(ds string, rows []Row, traces map[string][]trace, byTime bool, colors map[string]color.NRGBA) (*Figure, error) {
-	xLabel, kind := "iteration", KindConvergence
-	if byTime {
-		xLabel, kind = "seconds", KindConvergenceTime
+// paramValue returns the numeric value of param in resolved parameters
+// (JSON), NaN when absent or not a number.
+func paramValue(js, param string) float64 {
+	var m map[string]any
+	if json.Unmarshal([]byte(js), &m) != nil {
+		return math.NaN()
+	}
+	if v, ok := m[param].(float64); ok {
+		return v
+	}
+	return math.NaN()
+}
+
+func convergenceFigure(ds string, rows []Row, traces map[string][]trace, colors map[string]color.NRGBA, logY bool, width vg.Length) (*Figure, error) {
+	var labels []string
+	var byIter, byTime []band
+	for _, r := range rows {
+		labels = append(labels, fmt.Sprintf("%s (%d)", r.Label, len(traces[r.Label])))
+		byIter = append(byIter, convergenceBand(traces[r.Label], false, maxTracePoints))
+		byTime = append(byTime, convergenceBand(traces[r.Label], true, maxTracePoints))
+	}
+	cl := map[string]color.NRGBA{}
+	for i, r := range rows {
+		cl[labels[i]] = colors[r.Label]
+	}
+	var legend strip
+	pi, err := convergencePanel("against iterations", "iteration", labels, byIter, cl, logY, &legend)
+	if err != nil {
+		return nil, err
+	}
+	pt, err := convergencePanel("against time", "seconds", labels, byTime, cl, logY, nil)
+	if err != nil {
+		return nil, err
 	}
 	var panels []*plot.Plot
-	for _, r := range rows {
-		b := convergenceBand(traces[r.Label], byTime, maxTracePoints)
-		p, err := convergencePanel(fmt.Sprintf("%s (%d runs)", r.Label, len(traces[r.Label])), xLabel, b, colors[r.Label])
-		if err != nil {
-			return nil, err
-		}
+	for _, p := range []*plot.Plot{pi, pt} {
 		if p != nil {
 			panels = append(panels, p)
 		}
@@ -199,26 +256,29 @@ func convergenceFigure(ds string, rows []Row, traces map[string][]trace, byTime 
 	if len(panels) == 0 {
 		return nil, nil
 	}
-	cols := min(3, len(panels))
+	cols, rowH := panelGrid(len(panels), width)
+	if width < 4*vg.Inch {
+		cols = 1
+	}
 	g := grid(panels, cols)
-	png, svg, err := render(g, vg.Length(cols)*3.6*vg.Inch, vg.Length(len(g))*2.9*vg.Inch)
+	out, err := render(g, legend, width, vg.Length(len(g))*rowH)
 	if err != nil {
 		return nil, fmt.Errorf("%s convergence: %w", ds, err)
 	}
-	f := &Figure{Name: fileName(ds) + "_" + kind, Dataset: ds, Kind: kind, PNG: png, SVG: svg,
-		Title: fmt.Sprintf("%s: objective against %s", ds, xLabel)}
-	f.Caption = "One panel per method (objectives of different methods are on different scales): median over the runs, shaded between the first and third quartiles; log scale when the band is positive and spans more than a decade. "
-	if byTime {
-		f.Caption += "At time s each run contributes the objective of its last iteration finished by s."
-	} else {
-		f.Caption += "A run that stopped early keeps its final objective."
+	axis := "log"
+	if !logY {
+		axis = "linear"
 	}
-	return f, nil
+	return &Figure{Name: fileName(ds) + "_" + KindConvergence, Dataset: ds, Kind: KindConvergence, PNG: out.png, SVG: out.svg, PDF: out.pdf,
+		Title: ds + ": convergence (relative objective)",
+		Caption: "Relative objective (f − f*)/(f₀ − f*) of every run, f₀ its first and f* its best value, on a " + axis + " axis (runexp report --convergence log|linear): " +
+			"median over the runs (their number in parentheses), shaded between the first and third quartiles; left against the iteration (a run that stopped early keeps its final value), " +
+			"right against the seconds since the fit started (each run contributes its last iteration finished by then). A run reaches 0 at its best iteration; on the log axis such values are drawn at the bottom."}, nil
 }
 
 // basesFromStore draws the basis images of the lowest-repetition ok run of r
 // that has drawable factors; why explains a row with factors but no images.
-func basesFromStore(ctx context.Context, store *results.Store, ds string, r Row) (f *Figure, why string, err error) {
+func basesFromStore(ctx context.Context, store *results.Store, ds string, r Row, width vg.Length) (f *Figure, why string, err error) {
 	infos, err := store.Datasets(ctx)
 	if err != nil {
 		return nil, "", err
@@ -245,11 +305,11 @@ func basesFromStore(ctx context.Context, store *results.Store, ds string, r Row)
 			return nil, fmt.Sprintf("%s on %s: stored factors (%s) have no image layout", r.Label, ds, factorNames(fs)), nil
 		}
 		title := fmt.Sprintf("%s on %s, repetition %d: %s", r.Label, ds, run.Rep, what)
-		png, svg, err := basesFigure(title, tiles, h, w)
+		png, svg, pdf, err := basesFigure(title, tiles, h, w, width)
 		if err != nil {
 			return nil, "", err
 		}
-		return &Figure{Name: fileName(ds) + "_bases_" + fileName(r.Label), Dataset: ds, Kind: KindBases, PNG: png, SVG: svg,
+		return &Figure{Name: fileName(ds) + "_bases_" + fileName(r.Label), Dataset: ds, Kind: KindBases, PNG: png, SVG: svg, PDF: pdf,
 			Title:   fmt.Sprintf("%s: learned bases of %s (repetition %d)", ds, r.Label, run.Rep),
 			Caption: "The " + what + ", each scaled to its own maximum (white 0, black the maximum)."}, "", nil
 	}
@@ -267,19 +327,19 @@ func factorNames(fs []results.Factor) string {
 	return s
 }
 
-func sweepFigure(sw Table, others []Row, colors map[string]color.NRGBA) (*Figure, error) {
-	panels, err := sweepPanels(sw, others, colors)
+func sweepFigure(sw Table, others []Row, colors map[string]color.NRGBA, chosen float64, width vg.Length) (*Figure, error) {
+	panels, legend, err := sweepPanels(sw, others, colors, chosen)
 	if err != nil {
 		return nil, err
 	}
-	cols := min(2, len(panels))
+	cols, rowH := panelGrid(len(panels), width)
 	g := grid(panels, cols)
-	png, svg, err := render(g, vg.Length(cols)*4.6*vg.Inch, vg.Length(len(g))*3.3*vg.Inch)
+	out, err := render(g, legend, width, vg.Length(len(g))*rowH)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", sw.Title, err)
 	}
 	return &Figure{Name: fileName(sw.Dataset) + "_sweep_" + fileName(sw.Sweep.Base) + "_" + fileName(sw.Sweep.Param),
-		Dataset: sw.Dataset, Kind: KindSweep, PNG: png, SVG: svg,
+		Dataset: sw.Dataset, Kind: KindSweep, PNG: out.png, SVG: out.svg, PDF: out.pdf,
 		Title:   fmt.Sprintf("%s: sensitivity of %s to %s", sw.Dataset, sw.Sweep.Base, sw.Sweep.Param),
-		Caption: "Mean ± std over the runs at each value of the swept parameter (log scale when the values span two decades or more); dashed lines: the other methods' means."}, nil
+		Caption: "Mean ± std over the runs at each swept value (ticks at exactly the swept values; log scale when they span two decades or more); dotted line: the value of the main table's " + sw.Sweep.Base + " row; dashed lines: the other methods' means."}, nil
 }

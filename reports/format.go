@@ -2,6 +2,7 @@ package reports
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -187,12 +188,15 @@ func WriteMarkdown(w io.Writer, t Table) error {
 		fmt.Fprintf(&b, " %s |\n", secs(r.FitSec, dash))
 	}
 	fmt.Fprintf(&b, "\n%s\n", legend(t))
+	if t.TestNote != "" {
+		fmt.Fprintf(&b, "\n**Note:** %s\n", mdEscape(t.TestNote))
+	}
 	if hasTests(t) {
-		fmt.Fprintf(&b, "\n#### Paired tests against %s (two-sided Wilcoxon signed-rank p-values)\n\n| Method | pairs |", mdEscape(t.Reference))
+		fmt.Fprintf(&b, "\n#### Paired tests against %s\n\nPer metric: two-sided Wilcoxon signed-rank p-value, then the median paired difference (method − %s) and the 95 %% confidence interval of the method's mean.\n\n| Method | pairs |", mdEscape(t.Reference), mdEscape(t.Reference))
 		align := "|---|---:|"
 		for _, c := range t.Columns {
-			fmt.Fprintf(&b, " %s p |", c.Name)
-			align += "---:|"
+			fmt.Fprintf(&b, " %s p | %s Δmed | %s 95 %% CI |", c.Name, c.Name, c.Name)
+			align += "---:|---:|---:|"
 		}
 		b.WriteString("\n" + align + "\n")
 		for _, r := range t.Rows {
@@ -200,11 +204,15 @@ func WriteMarkdown(w io.Writer, t Table) error {
 				continue
 			}
 			fmt.Fprintf(&b, "| %s | %d |", mdEscape(r.Label), pairsOf(r))
-			for _, c := range r.Cells {
-				fmt.Fprintf(&b, " %s |", testText(c))
+			for j, c := range r.Cells {
+				fmt.Fprintf(&b, " %s | %s | %s |", testText(c), effectText(c, t.Columns[j].Field), ciText(c, t.Columns[j].Field))
 			}
 			b.WriteString("\n")
 		}
+	}
+	b.WriteString("\nResolved parameters (defaults included):\n\n")
+	for _, r := range t.Rows {
+		fmt.Fprintf(&b, "- %s (%s): %s\n", mdEscape(r.Label), mdEscape(r.Method), mdEscape(paramsText(r.Params)))
 	}
 	if len(t.Errors) > 0 {
 		b.WriteString("\nFailures:\n")
@@ -253,11 +261,57 @@ func testText(c Cell) string {
 	return s
 }
 
+// effectText is the median paired difference method − reference, scaled
+// like the column, or dash.
+func effectText(c Cell, field string) string {
+	if c.Test == nil || c.Test.Err != "" {
+		return dash
+	}
+	return signed(c.Test.MedianDiff, field, dash)
+}
+
+// ciText is the 95 % confidence interval of the mean as "[lo, hi]".
+func ciText(c Cell, field string) string {
+	if math.IsNaN(c.CILow) {
+		return dash
+	}
+	return "[" + num(c.CILow, field, dash) + ", " + num(c.CIHigh, field, dash) + "]"
+}
+
+// paramsText shows resolved parameters (canonical JSON, keys sorted) as
+// "key=value, …"; "(none)" for an empty object, the text itself when it is
+// not a JSON object.
+func paramsText(js string) string {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(js), &m); err != nil {
+		return js
+	}
+	if len(m) == 0 {
+		return "(none)"
+	}
+	keys := sortedKeys(m)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		v := string(m[k])
+		if len(v) >= 2 && v[0] == '"' {
+			var str string
+			if json.Unmarshal(m[k], &str) == nil {
+				v = str
+			}
+		}
+		parts[i] = k + "=" + v
+	}
+	return strings.Join(parts, ", ")
+}
+
 // WriteCSV writes t with one line per method. Scores are fractions in [0, 1]
 // (mutual information in bits or nats) at full precision: per column the
 // mean, std, number of values, best flag (1 or 0), published value,
-// difference, and the p-value of the paired test; then the mean seconds per run (fit + k-means, column fit_seconds)
-// and the reference method. Missing values are empty fields. Sweep tables
+// difference, the p-value of the paired test, the 95 % confidence interval
+// of the mean and the median paired difference (method − reference); then
+// the mean seconds per run (fit + k-means, column fit_seconds), the
+// reference method, the registered method name and the resolved parameters
+// (JSON). Missing values are empty fields. Sweep tables
 // start with the swept parameter and its value.
 func WriteCSV(w io.Writer, t Table) error {
 	cw := csv.NewWriter(w)
@@ -267,11 +321,11 @@ func WriteCSV(w io.Writer, t Table) error {
 	}
 	head = append(head, "runs", "failed")
 	for _, c := range t.Columns {
-		for _, s := range []string{"mean", "std", "n", "best", "paper", "diff", "p"} {
+		for _, s := range []string{"mean", "std", "n", "best", "paper", "diff", "p", "ci_low", "ci_high", "median_diff"} {
 			head = append(head, c.Name+"_"+s)
 		}
 	}
-	head = append(head, "fit_seconds", "reference")
+	head = append(head, "fit_seconds", "reference", "method_name", "params")
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -292,13 +346,13 @@ func WriteCSV(w io.Writer, t Table) error {
 			if c.Best {
 				best = "1"
 			}
-			p := ""
+			p, md := "", ""
 			if c.Test != nil && c.Test.Err == "" {
-				p = f(c.Test.P)
+				p, md = f(c.Test.P), f(c.Test.MedianDiff)
 			}
-			rec = append(rec, f(c.Mean), f(c.Std), strconv.Itoa(c.N), best, f(c.Paper), f(c.Diff()), p)
+			rec = append(rec, f(c.Mean), f(c.Std), strconv.Itoa(c.N), best, f(c.Paper), f(c.Diff()), p, f(c.CILow), f(c.CIHigh), md)
 		}
-		rec = append(rec, f(r.FitSec), csvText(t.Reference))
+		rec = append(rec, f(r.FitSec), csvText(t.Reference), csvText(r.Method), r.Params)
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
@@ -354,26 +408,7 @@ func WriteLaTeX(w io.Writer, t Table) error {
 		fmt.Fprintf(&b, "%s & %s", label, runs)
 		for j, c := range r.Cells {
 			field := t.Columns[j].Field
-			mean, std := num(c.Mean, field, texDash), num(c.Std, field, texDash)
-			var cell string
-			if mean == texDash {
-				cell = texDash
-			} else {
-				if c.Best {
-					mean, std = "\\mathbf{"+mean+"}", "\\mathbf{"+std+"}"
-				}
-				if std == texDash {
-					cell = "$" + mean + "$"
-				} else {
-					cell = "$" + mean + " \\pm " + std + "$"
-				}
-			}
-			switch c.Marker() {
-			case "†":
-				cell += "$^{\\dagger}$"
-			case "‡":
-				cell += "$^{\\ddagger}$"
-			}
+			cell := texCell(c, field, " \\pm ")
 			fmt.Fprintf(&b, " & %s", cell)
 			if paper {
 				d := signed(c.Diff(), field, texDash)
@@ -388,6 +423,108 @@ func WriteLaTeX(w io.Writer, t Table) error {
 	b.WriteString("\\bottomrule\n\\end{tabular}\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// WriteLaTeXStyle writes t as a booktabs tabular in one of the LaTeX
+// styles: LaTeXFull is WriteLaTeX; LaTeXOurs has one column per metric,
+// mean±sd, and fits one column of a two-column paper (10 pt); LaTeXPaper is
+// the same with each method's published values on a second line, in
+// parentheses. The compact styles set \small and a 3 pt column separation
+// inside a group, put the runs and the legend in a comment above the
+// table, and mark the best mean bold and significant differences with
+// daggers like the full style.
+func WriteLaTeXStyle(w io.Writer, t Table, style string) error {
+	switch style {
+	case "", LaTeXFull:
+		return WriteLaTeX(w, t)
+	case LaTeXOurs, LaTeXPaper:
+	default:
+		return fmt.Errorf("unknown LaTeX style %q (want %s, %s or %s)", style, LaTeXFull, LaTeXOurs, LaTeXPaper)
+	}
+	paper := style == LaTeXPaper && hasPaper(t)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%% %s\n", texComment(legend(t)))
+	if paper {
+		b.WriteString("% Second line of each method, in parentheses: the published value.\n")
+	}
+	runs := make([]string, len(t.Rows))
+	for i, r := range t.Rows {
+		runs[i] = r.Label + " " + runsText(r)
+	}
+	fmt.Fprintf(&b, "%% Runs per method: %s\n", texComment(strings.Join(runs, "; ")))
+	b.WriteString("\\begingroup\\small\\setlength{\\tabcolsep}{3pt}\n")
+	fmt.Fprintf(&b, "\\begin{tabular}{@{}l%s@{}}\n\\toprule\nMethod", strings.Repeat("r", len(t.Columns)))
+	unit := ""
+	if allPercent(t) {
+		unit = " (\\%)"
+	}
+	for _, c := range t.Columns {
+		if unit != "" {
+			fmt.Fprintf(&b, " & %s", texText(c.Name))
+		} else {
+			fmt.Fprintf(&b, " & %s", texText(heading(c.Name, c.Field)))
+		}
+	}
+	if unit != "" {
+		b.WriteString(" \\\\\n & \\multicolumn{" + strconv.Itoa(len(t.Columns)) + "}{c}{mean $\\pm$ sd" + unit + "}")
+	}
+	b.WriteString(" \\\\\n\\midrule\n")
+	for _, r := range t.Rows {
+		label := texText(r.Label)
+		if strings.HasPrefix(label, "[") {
+			label = "{}" + label
+		}
+		b.WriteString(label)
+		for j, c := range r.Cells {
+			b.WriteString(" & " + texCell(c, t.Columns[j].Field, "{\\pm}"))
+		}
+		b.WriteString(" \\\\\n")
+		if paper {
+			has := false
+			for _, c := range r.Cells {
+				has = has || !math.IsNaN(c.Paper)
+			}
+			if has {
+				for j, c := range r.Cells {
+					if math.IsNaN(c.Paper) {
+						b.WriteString(" &")
+					} else {
+						fmt.Fprintf(&b, " & (%s)", num(c.Paper, t.Columns[j].Field, texDash))
+					}
+				}
+				b.WriteString(" \\\\\n")
+			}
+		}
+	}
+	b.WriteString("\\bottomrule\n\\end{tabular}\n\\endgroup\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// texCell is mean pm std in math mode (bold when best) with the dagger of
+// a significant test; pm is the LaTeX of the ± sign.
+func texCell(c Cell, field, pm string) string {
+	mean, std := num(c.Mean, field, texDash), num(c.Std, field, texDash)
+	var cell string
+	if mean == texDash {
+		cell = texDash
+	} else {
+		if c.Best {
+			mean, std = "\\mathbf{"+mean+"}", "\\mathbf{"+std+"}"
+		}
+		if std == texDash {
+			cell = "$" + mean + "$"
+		} else {
+			cell = "$" + mean + pm + std + "$"
+		}
+	}
+	switch c.Marker() {
+	case "†":
+		cell += "$^{\\dagger}$"
+	case "‡":
+		cell += "$^{\\ddagger}$"
+	}
+	return cell
 }
 
 // texReplacements maps characters with a LaTeX meaning, and the non-ASCII

@@ -41,7 +41,7 @@ func TestMarkdown(t *testing.T) {
 		"| SDNMF | 0 (2 failed) | – ± – | – | – |",
 		"#### Paired tests against GWNTF",
 		"| Kmeans | 8 | 0.008 ‡ |",
-		"| NMF | 7 | 0.016 † | 1.000 |",
+		"| NMF | 7 | 0.016 † | ",
 		"† p < 0.05, ‡ p < 0.01: two-sided Wilcoxon signed-rank test against GWNTF",
 		"Paper: GWNTF paper, Table 1.",
 		"- NMF: diverged\n- SDNMF: not built\n",
@@ -89,7 +89,7 @@ func TestCSVRoundTrip(t *testing.T) {
 			t.Fatalf("%s: CSV does not parse: %v", tb.Title, err)
 		}
 		head := recs[0]
-		wantLen := 6 + 7*len(tb.Columns)
+		wantLen := 8 + 10*len(tb.Columns)
 		if tb.Sweep != nil {
 			wantLen += 2
 		}
@@ -129,9 +129,19 @@ func TestCSVRoundTrip(t *testing.T) {
 					p = cell.Test.P
 				}
 				check("p", p)
+				check("ci_low", cell.CILow)
+				check("ci_high", cell.CIHigh)
+				md := math.NaN()
+				if cell.Test != nil && cell.Test.Err == "" {
+					md = cell.Test.MedianDiff
+				}
+				check("median_diff", md)
 				if got, want := rec[col[c.Name+"_best"]] == "1", cell.Best; got != want {
 					t.Errorf("%s %s %s_best: %v, want %v", tb.Title, r.Label, c.Name, got, want)
 				}
+			}
+			if rec[col["params"]] != r.Params || rec[col["method_name"]] != r.Method {
+				t.Errorf("%s row %d: method_name %q params %q, want %q %q", tb.Title, i, rec[col["method_name"]], rec[col["params"]], r.Method, r.Params)
 			}
 			if tb.Sweep != nil && (rec[col["param"]] != "lambda" || rec[col["value"]] != r.Sweep.Value) {
 				t.Errorf("sweep row %d: param %q value %q", i, rec[col["param"]], rec[col["value"]])

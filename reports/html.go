@@ -19,6 +19,9 @@ type htmlCell struct {
 
 type htmlTable struct {
 	ID, Title string
+	Files     []htmlLink // the table's files (md, csv, tex)
+	TestNote  string
+	Params    bool // the rows end with a parameters cell
 	Heads     []string
 	SubHeads  []string // "ours", "paper", "Δ" per column when there are published values
 	Span      int      // columns under each heading
@@ -35,21 +38,38 @@ type htmlTable struct {
 type htmlFigure struct {
 	ID, Title, Caption, Kind string
 	Src                      template.URL
-	SVG                      string // relative path of the SVG file ("" when none)
-	PNG                      string
+	Files                    []htmlLink // PNG, SVG, PDF
+}
+
+type htmlLink struct{ Text, Href string }
+
+// htmlRuns is the per-run table of a dataset.
+type htmlRuns struct {
+	ID    string
+	Heads []string
+	Rows  [][]htmlCell
+	CSV   string
 }
 
 type htmlSection struct {
 	ID, Title string
 	Tables    []htmlTable
+	Runs      *htmlRuns
 	Figures   []htmlFigure
+}
+
+type htmlSpec struct {
+	Title, Body string
 }
 
 type htmlPage struct {
 	Title      string
 	Generated  string
 	Provenance [][2]string
+	Specs      []htmlSpec
 	Sections   []htmlSection
+	Ranking    *htmlRanking
+	Files      []htmlLink
 	Notes      []string
 }
 
@@ -60,40 +80,49 @@ type htmlPage struct {
 // nothing from elsewhere; an inline script records in the body's
 // data-images-loaded attribute how many of its images decoded, which
 // scripts/check_html.sh checks in a headless browser.
-func WriteHTML(w io.Writer, rep *Report, figs []Figure, notes []string) error {
+//
+// files are the report's files relative to the page (Write passes every
+// file it wrote), linked from a "Files" list.
+func WriteHTML(w io.Writer, rep *Report, figs []Figure, notes []string, files []string) error {
 	page := htmlPage{Title: "nmfbench report", Provenance: rep.Provenance.Items(), Notes: notes}
+	for _, f := range files {
+		page.Files = append(page.Files, htmlLink{Text: f, Href: f})
+	}
+	for _, sp := range rep.Provenance.Specs {
+		page.Specs = append(page.Specs, htmlSpec{Title: fmt.Sprintf("%s (%s, SHA-256 %s)", sp.Name, sp.Path, short(sp.Hash)), Body: sp.Body})
+	}
 	if !rep.Provenance.Generated.IsZero() {
 		page.Generated = rep.Provenance.Generated.Format("2006-01-02 15:04 UTC")
 	}
 	used := map[string]bool{}
 	figsOf := func(ds string, keep func(Figure) bool) []htmlFigure {
 		var out []htmlFigure
-		for _, kind := range []string{KindBars, KindSeeds, KindConvergence, KindConvergenceTime, KindBases, KindSweep} {
+		for _, kind := range []string{KindBars, KindSeeds, KindConvergence, KindConvergenceTime, KindBases, KindSweep, KindRanking} {
 			for _, f := range figs {
 				if f.Dataset != ds || f.Kind != kind || used[f.Name] || !keep(f) {
 					continue
 				}
 				used[f.Name] = true
-				hf := htmlFigure{ID: "fig-" + f.Name, Title: f.Title, Caption: f.Caption, Kind: f.Kind, PNG: "figures/" + f.Name + ".png",
-					Src: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(f.PNG))}
-				if f.SVG != nil {
-					hf.SVG = "figures/" + f.Name + ".svg"
-				}
-				out = append(out, hf)
+				out = append(out, newHTMLFigure(f))
 			}
 		}
 		return out
 	}
 	for _, t := range rep.Tables {
 		page.Sections = append(page.Sections, htmlSection{
-			ID: "ds-" + fileName(t.Dataset), Title: t.Dataset, Tables: []htmlTable{newHTMLTable(t)},
+			ID: "ds-" + fileName(t.Dataset), Title: t.Dataset, Tables: []htmlTable{newHTMLTable(t, rep.Options.LaTeX)},
+			Runs:    newHTMLRuns(rep, t.Dataset),
 			Figures: figsOf(t.Dataset, func(f Figure) bool { return f.Kind != KindSweep }),
 		})
+	}
+	if rep.Ranking != nil {
+		page.Ranking = newHTMLRanking(rep.Ranking)
+		page.Ranking.Figures = figsOf("", func(f Figure) bool { return f.Kind == KindRanking })
 	}
 	for _, sw := range rep.Sweeps {
 		name := fileName(sw.Dataset) + "_sweep_" + fileName(sw.Sweep.Base) + "_" + fileName(sw.Sweep.Param)
 		page.Sections = append(page.Sections, htmlSection{
-			ID: "sweep-" + name, Title: sw.Title, Tables: []htmlTable{newHTMLTable(sw)},
+			ID: "sweep-" + name, Title: sw.Title, Tables: []htmlTable{newHTMLTable(sw, rep.Options.LaTeX)},
 			Figures: figsOf(sw.Dataset, func(f Figure) bool { return f.Name == name }),
 		})
 	}
@@ -107,8 +136,34 @@ func WriteHTML(w io.Writer, rep *Report, figs []Figure, notes []string) error {
 	return pageTemplate.Execute(w, page)
 }
 
-func newHTMLTable(t Table) htmlTable {
-	ht := htmlTable{ID: "table-" + tableFile(t), Title: t.Title, Legend: legend(t), Errors: t.Errors, Notes: t.Notes, Span: 1}
+func newHTMLFigure(f Figure) htmlFigure {
+	hf := htmlFigure{ID: "fig-" + f.Name, Title: f.Title, Caption: f.Caption, Kind: f.Kind,
+		Src: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(f.PNG))}
+	hf.Files = append(hf.Files, htmlLink{"PNG", "figures/" + f.Name + ".png"})
+	if f.SVG != nil {
+		hf.Files = append(hf.Files, htmlLink{"SVG", "figures/" + f.Name + ".svg"})
+	}
+	if f.PDF != nil {
+		hf.Files = append(hf.Files, htmlLink{"PDF", "figures/" + f.Name + ".pdf"})
+	}
+	return hf
+}
+
+func newHTMLTable(t Table, style string) htmlTable {
+	base := tableFile(t)
+	ht := htmlTable{ID: "table-" + base, Title: t.Title, Legend: legend(t), Errors: t.Errors, Notes: t.Notes, Span: 1,
+		TestNote: t.TestNote, Params: true}
+	ht.Files = []htmlLink{{"Markdown", base + ".md"}, {"CSV", base + ".csv"}, {"LaTeX", base + ".tex"}}
+	if t.Sweep == nil {
+		if style == "" {
+			style = LaTeXFull
+		}
+		for _, other := range []string{LaTeXFull, LaTeXOurs, LaTeXPaper} {
+			if other != style {
+				ht.Files = append(ht.Files, htmlLink{"LaTeX (" + other + ")", base + "_" + other + ".tex"})
+			}
+		}
+	}
 	paper := hasPaper(t)
 	for _, c := range t.Columns {
 		ht.Heads = append(ht.Heads, heading(c.Name, c.Field))
@@ -120,7 +175,7 @@ func newHTMLTable(t Table) htmlTable {
 		ht.Span = 3
 	}
 	for _, r := range t.Rows {
-		row := []htmlCell{{Text: r.Label, Class: "label"}, {Text: runsText(r)}}
+		row := []htmlCell{{Text: r.Label, Class: "label", Title: r.Method + ": " + paramsText(r.Params)}, {Text: runsText(r)}}
 		for j, c := range r.Cells {
 			field := t.Columns[j].Field
 			cell := htmlCell{Text: num(c.Mean, field, dash) + " ± " + num(c.Std, field, dash), Bold: c.Best, Mark: c.Marker()}
@@ -128,8 +183,10 @@ func newHTMLTable(t Table) htmlTable {
 				if c.Test.Err != "" {
 					cell.Title = "no test against " + c.Test.Reference + ": " + c.Test.Err
 				} else {
-					cell.Title = fmt.Sprintf("Wilcoxon signed-rank vs %s: p = %s (%d pairs)", c.Test.Reference, pValue(c.Test.P), c.Test.Pairs)
+					cell.Title = fmt.Sprintf("Wilcoxon signed-rank vs %s: p = %s (%d pairs); median difference %s; 95 %% CI of the mean %s", c.Test.Reference, pValue(c.Test.P), c.Test.Pairs, effectText(c, field), ciText(c, field))
 				}
+			} else if !math.IsNaN(c.CILow) {
+				cell.Title = "95 % CI of the mean " + ciText(c, field)
 			}
 			row = append(row, cell)
 			if paper {
@@ -141,20 +198,22 @@ func newHTMLTable(t Table) htmlTable {
 			}
 		}
 		row = append(row, htmlCell{Text: secs(r.FitSec, dash)})
+		row = append(row, htmlCell{Text: paramsText(r.Params), Class: "params"})
 		ht.Rows = append(ht.Rows, row)
 	}
 	if hasTests(t) {
 		ht.TestsID, ht.TestRef = "tests-"+tableFile(t), t.Reference
 		for _, c := range t.Columns {
-			ht.TestHeads = append(ht.TestHeads, c.Name+" p")
+			ht.TestHeads = append(ht.TestHeads, c.Name+" p", c.Name+" Δmed", c.Name+" 95 % CI")
 		}
 		for _, r := range t.Rows {
 			if r.Label == t.Reference {
 				continue
 			}
 			row := []htmlCell{{Text: r.Label, Class: "label"}, {Text: fmt.Sprint(pairsOf(r))}}
-			for _, c := range r.Cells {
-				row = append(row, htmlCell{Text: testText(c)})
+			for j, c := range r.Cells {
+				f := t.Columns[j].Field
+				row = append(row, htmlCell{Text: testText(c)}, htmlCell{Text: effectText(c, f)}, htmlCell{Text: ciText(c, f), Class: "ci"})
 			}
 			ht.TestRows = append(ht.TestRows, row)
 		}
@@ -162,49 +221,25 @@ func newHTMLTable(t Table) htmlTable {
 	return ht
 }
 
-var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
+var pageTemplate = template.Must(template.New("page").Parse(rankingBlock + `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title>
-<style>
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Liberation Sans", sans-serif; margin: 1.5em auto; max-width: 1300px; padding: 0 1em; color: #222; }
-h1 { margin-bottom: 0.2em; }
-h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 2em; }
-nav a { margin-right: 1em; }
-table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }
-th, td { padding: 0.25em 0.6em; text-align: right; white-space: nowrap; }
-th { border-bottom: 1px solid #444; }
-thead tr:first-child th { border-bottom: none; }
-tbody tr:nth-child(even) { background: #f6f6f6; }
-td.label, th.label { text-align: left; }
-td.paper { color: #666; }
-td.diff { color: #2a7a2a; }
-td.diff.neg { color: #b03030; }
-td .mark { color: #b03030; font-weight: bold; margin-left: 0.2em; }
-table.results, table.tests { border-top: 2px solid #222; border-bottom: 2px solid #222; }
-table.prov td { text-align: left; white-space: normal; }
-table.prov td:first-child { font-weight: bold; white-space: nowrap; }
-p.legend { font-size: 0.85em; color: #444; max-width: 1100px; }
-figure { margin: 1.2em 0; }
-figure img { max-width: 100%; border: 1px solid #ddd; }
-figure.bases img { image-rendering: pixelated; }
-figcaption { font-size: 0.85em; color: #444; max-width: 1100px; }
-.notes { font-size: 0.85em; color: #666; }
-</style>
+` + pageStyle + `
 </head>
 <body>
 <h1>{{.Title}}</h1>
 <p>Built from the results database alone{{if .Generated}} on {{.Generated}}{{end}}.</p>
-<nav>{{range .Sections}}<a href="#{{.ID}}">{{.Title}}</a> {{end}}<a href="#provenance">Provenance</a></nav>
+<nav>{{range .Sections}}<a href="#{{.ID}}">{{.Title}}</a> {{end}}{{if .Ranking}}<a href="#ranking">Ranking</a> {{end}}<a href="#provenance">Provenance</a> <a href="#files">Files</a></nav>
 {{range .Sections}}
 <section id="{{.ID}}">
 <h2>{{.Title}}</h2>
 {{range .Tables}}
 <table class="results" id="{{.ID}}">
 <thead>
-<tr><th class="label" rowspan="{{if .SubHeads}}2{{else}}1{{end}}">Method</th><th rowspan="{{if .SubHeads}}2{{else}}1{{end}}">runs</th>{{$span := .Span}}{{range .Heads}}<th colspan="{{$span}}">{{.}}</th>{{end}}<th rowspan="{{if .SubHeads}}2{{else}}1{{end}}">s/run</th></tr>
+<tr><th class="label" rowspan="{{if .SubHeads}}2{{else}}1{{end}}">Method</th><th rowspan="{{if .SubHeads}}2{{else}}1{{end}}">runs</th>{{$span := .Span}}{{range .Heads}}<th colspan="{{$span}}">{{.}}</th>{{end}}<th rowspan="{{if .SubHeads}}2{{else}}1{{end}}">s/run</th><th class="label" rowspan="{{if .SubHeads}}2{{else}}1{{end}}">parameters (resolved, defaults included)</th></tr>
 {{if .SubHeads}}<tr>{{range .SubHeads}}<th>{{.}}</th>{{end}}</tr>{{end}}
 </thead>
 <tbody>
@@ -212,6 +247,8 @@ figcaption { font-size: 0.85em; color: #444; max-width: 1100px; }
 {{end}}</tbody>
 </table>
 <p class="legend">{{.Legend}}</p>
+<p class="files">Table files: {{range $i, $f := .Files}}{{if $i}} · {{end}}<a href="{{$f.Href}}">{{$f.Text}}</a>{{end}}</p>
+{{if .TestNote}}<p class="note"><strong>Note:</strong> {{.TestNote}}</p>{{end}}
 {{if .TestsID}}
 <h3>Paired tests against {{.TestRef}}</h3>
 <table class="tests" id="{{.TestsID}}">
@@ -220,17 +257,38 @@ figcaption { font-size: 0.85em; color: #444; max-width: 1100px; }
 {{range .TestRows}}<tr>{{range .}}<td{{if .Class}} class="{{.Class}}"{{end}}>{{.Text}}</td>{{end}}</tr>
 {{end}}</tbody>
 </table>
-<p class="legend">Two-sided Wilcoxon signed-rank test of the differences {{.TestRef}} − method over the repetitions both have (exact null distribution below 50 pairs without ties, normal approximation otherwise).</p>
+<p class="legend">Per metric: p, the two-sided Wilcoxon signed-rank test of the differences method − {{.TestRef}} over the repetitions both have (exact null distribution below 50 pairs without ties, normal approximation otherwise); Δmed, the median of those differences (the effect size; negative: below {{.TestRef}}); 95 % CI, Student's t interval of the method's mean.</p>
 {{end}}
 {{if .Errors}}<p><strong>Failures:</strong></p><ul>{{range .Errors}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{if .Notes}}<p><strong>Notes:</strong></p><ul>{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{end}}
+{{with .Runs}}
+<details id="{{.ID}}">
+<summary>Every run ({{len .Rows}}): dataset {{$.Title}}</summary>
+<p class="files">Also in <a href="{{.CSV}}">{{.CSV}}</a> (every dataset, full precision).</p>
+<div class="scroll">
+<table class="runs">
+<thead><tr>{{range .Heads}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>
+{{range .Rows}}<tr>{{range .}}<td{{if .Class}} class="{{.Class}}"{{end}}>{{.Text}}</td>{{end}}</tr>
+{{end}}</tbody>
+</table>
+</div>
+</details>
+{{end}}
 {{range .Figures}}
 <figure id="{{.ID}}" class="{{.Kind}}">
 <img src="{{.Src}}" alt="{{.Title}}">
-<figcaption><strong>{{.Title}}.</strong> {{.Caption}} Files: <a href="{{.PNG}}">PNG</a>{{if .SVG}}, <a href="{{.SVG}}">SVG</a>{{end}}.</figcaption>
+<figcaption><strong>{{.Title}}.</strong> {{.Caption}} Files: {{range $i, $f := .Files}}{{if $i}}, {{end}}<a href="{{$f.Href}}">{{$f.Text}}</a>{{end}}.</figcaption>
 </figure>
 {{end}}
+</section>
+{{end}}
+{{with .Ranking}}
+<section id="ranking">
+<h2>{{.Title}}</h2>
+<p class="files">On a page of its own with the ranks per dataset: <a href="ranking.html">ranking.html</a> (also <a href="ranking.md">Markdown</a>, <a href="ranking.csv">CSV</a>).</p>
+{{template "ranking" .}}
 </section>
 {{end}}
 <section id="provenance">
@@ -238,17 +296,19 @@ figcaption { font-size: 0.85em; color: #444; max-width: 1100px; }
 <table class="prov">
 {{range .Provenance}}<tr><td>{{index . 0}}</td><td>{{index . 1}}</td></tr>
 {{end}}</table>
+{{range .Specs}}
+<details class="spec">
+<summary>Spec {{.Title}}</summary>
+<pre>{{.Body}}</pre>
+</details>
+{{end}}
+</section>
+<section id="files">
+<h2>Files</h2>
+<ul>{{range .Files}}<li><a href="{{.Href}}">{{.Text}}</a></li>{{end}}</ul>
 </section>
 {{if .Notes}}<section class="notes"><h3>Notes</h3><ul>{{range .Notes}}<li>{{.}}</li>{{end}}</ul></section>{{end}}
-<script>
-window.addEventListener("load", function () {
-  var imgs = document.images, ok = 0;
-  for (var i = 0; i < imgs.length; i++) {
-    if (imgs[i].complete && imgs[i].naturalWidth > 0) { ok++; }
-  }
-  document.body.setAttribute("data-images-loaded", ok + "/" + imgs.length);
-});
-</script>
+` + loadScript + `
 </body>
 </html>
 `))

@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"bytes"
 	"fmt"
 	"image/color"
 	"math"
@@ -13,8 +12,6 @@ import (
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 // Figure is one rendered figure of the report.
@@ -26,10 +23,8 @@ type Figure struct {
 	Caption string // what the figure shows, for the HTML page
 	PNG     []byte
 	SVG     []byte // nil when the figure has no vector form worth keeping
+	PDF     []byte // nil when the figure has no PDF form
 }
-
-// pngDPI is the resolution of the PNG figures.
-const pngDPI = 110
 
 // tableau is the Tableau 10 palette; a method keeps its colour across figures.
 var tableau = []color.NRGBA{
@@ -41,46 +36,6 @@ var tableau = []color.NRGBA{
 func colorAt(i int) color.NRGBA { return tableau[((i%len(tableau))+len(tableau))%len(tableau)] }
 
 func withAlpha(c color.NRGBA, a uint8) color.NRGBA { c.A = a; return c }
-
-// render draws a grid of panels (nil panels are left empty) on a w × h
-// canvas and returns it as PNG and SVG.
-func render(grid [][]*plot.Plot, w, h vg.Length) (pngData, svgData []byte, err error) {
-	rows, cols := len(grid), 0
-	for _, r := range grid {
-		cols = max(cols, len(r))
-	}
-	for i := range grid {
-		for len(grid[i]) < cols {
-			grid[i] = append(grid[i], nil)
-		}
-	}
-	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Points(14), PadY: vg.Points(14),
-		PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8)}
-	drawOn := func(c vg.CanvasSizer) {
-		dc := draw.New(c)
-		canvases := plot.Align(grid, tiles, dc)
-		for j := range grid {
-			for i, p := range grid[j] {
-				if p != nil {
-					p.Draw(canvases[j][i])
-				}
-			}
-		}
-	}
-	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(pngDPI), vgimg.UseBackgroundColor(color.White))
-	drawOn(img)
-	var pb bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&pb); err != nil {
-		return nil, nil, fmt.Errorf("encode PNG: %w", err)
-	}
-	svg := vgsvg.New(w, h)
-	drawOn(svg)
-	var sb bytes.Buffer
-	if _, err := svg.WriteTo(&sb); err != nil {
-		return nil, nil, fmt.Errorf("encode SVG: %w", err)
-	}
-	return pb.Bytes(), sb.Bytes(), nil
-}
 
 // maxDrawn is the number of characters of a label drawn in a figure; the
 // tables keep the full text.
@@ -102,13 +57,16 @@ func newPanel(title, xLabel, yLabel string, nominal bool) *plot.Plot {
 	p := plot.New()
 	p.Title.Text = drawText(title, 3*maxDrawn)
 	xLabel, yLabel = drawText(xLabel, maxDrawn), drawText(yLabel, maxDrawn)
-	p.Title.TextStyle.Font.Size = vg.Points(11)
+	p.Title.TextStyle.Font.Size = vg.Points(titleSize)
+	p.Title.Padding = vg.Points(3)
 	p.X.Label.Text, p.Y.Label.Text = xLabel, yLabel
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {
-		a.Label.TextStyle.Font.Size = vg.Points(9)
-		a.Tick.Label.Font.Size = vg.Points(8)
+		a.Label.TextStyle.Font.Size = vg.Points(textSize)
+		a.Tick.Label.Font.Size = vg.Points(textSize)
+		a.Tick.Marker = uniformTicks{}
+		a.Padding = vg.Points(2)
 	}
-	p.Legend.TextStyle.Font.Size = vg.Points(8)
+	p.Legend.TextStyle.Font.Size = vg.Points(textSize)
 	g := plotter.NewGrid()
 	if nominal {
 		g.Vertical.Color = nil
@@ -179,7 +137,7 @@ func (b bars) Thumbnail(c *draw.Canvas) {
 }
 
 // paperGlyph marks a published value.
-var paperGlyph = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(3.5), Shape: draw.CrossGlyph{}}
+var paperGlyph = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(2.5), Shape: draw.CrossGlyph{}}
 
 // errorXYs holds points with symmetric y errors for plotter.NewYErrorBars.
 type errorXYs struct {
@@ -188,29 +146,38 @@ type errorXYs struct {
 }
 
 // tablePanels returns one panel per column of t: bars of mean ± std per
-// method (bars) or the per-repetition values over a box plot (seeds), with
-// the published value as a cross.
-func tablePanels(t Table, kind string, colors map[string]color.NRGBA) ([]*plot.Plot, error) {
+// method with the significance mark of the paired test above the whisker
+// (bars), or the per-repetition values over a box plot (seeds); the
+// published value as a cross. The legend is returned as a strip, to be
+// drawn outside the panels.
+func tablePanels(t Table, kind string, colors map[string]color.NRGBA) ([]*plot.Plot, strip, error) {
 	names := make([]string, len(t.Rows))
 	cols := make([]color.NRGBA, len(t.Rows))
 	for i, r := range t.Rows {
 		names[i], cols[i] = r.Label, colors[r.Label]
 	}
+	var legend strip
+	var paperThumb, markThumb plot.Thumbnailer
 	var panels []*plot.Plot
 	for j, c := range t.Columns {
 		s := scaleOf(c.Field)
-		p := newPanel(fmt.Sprintf("%s: %s", t.Dataset, c.Name), "", heading(c.Name, c.Field), true)
+		p := newPanel(c.Name, "", heading(c.Name, c.Field), true)
 		var paper plotter.XYs
+		top := math.Inf(-1) // highest drawn value, for the marks and the headroom
 		switch kind {
-		case "bars":
+		case KindBars:
 			means := make([]float64, len(t.Rows))
 			var eb errorXYs
 			for i, r := range t.Rows {
 				cell := r.Cells[j]
 				means[i] = s * cell.Mean
+				if !math.IsNaN(cell.Mean) {
+					top = math.Max(top, s*cell.Mean)
+				}
 				if !math.IsNaN(cell.Mean) && !math.IsNaN(cell.Std) {
 					eb.XYs = append(eb.XYs, plotter.XY{X: float64(i), Y: s * cell.Mean})
 					eb.YErrors = append(eb.YErrors, struct{ Low, High float64 }{s * cell.Std, s * cell.Std})
+					top = math.Max(top, s*(cell.Mean+cell.Std))
 				}
 			}
 			b := bars{values: means, colors: cols}
@@ -218,13 +185,13 @@ func tablePanels(t Table, kind string, colors map[string]color.NRGBA) ([]*plot.P
 			if len(eb.XYs) > 0 {
 				e, err := plotter.NewYErrorBars(eb)
 				if err != nil {
-					return nil, fmt.Errorf("%s %s error bars: %w", t.Dataset, c.Name, err)
+					return nil, nil, fmt.Errorf("%s %s error bars: %w", t.Dataset, c.Name, err)
 				}
-				e.LineStyle.Width = vg.Points(1)
-				e.CapWidth = vg.Points(6)
+				e.LineStyle.Width = vg.Points(0.8)
+				e.CapWidth = vg.Points(4)
 				p.Add(e)
 			}
-		case "seeds":
+		case KindSeeds:
 			for i, r := range t.Rows {
 				var vals plotter.Values
 				var pts plotter.XYs
@@ -234,55 +201,134 @@ func tablePanels(t Table, kind string, colors map[string]color.NRGBA) ([]*plot.P
 					}
 					vals = append(vals, s*v)
 					pts = append(pts, plotter.XY{X: float64(i) + jitter(r.Reps[k]), Y: s * v})
+					top = math.Max(top, s*v)
 				}
 				if len(vals) == 0 {
 					continue
 				}
-				box, err := plotter.NewBoxPlot(vg.Points(22), float64(i), vals)
+				box, err := plotter.NewBoxPlot(vg.Points(12), float64(i), vals)
 				if err != nil {
-					return nil, fmt.Errorf("%s %s box plot: %w", t.Dataset, r.Label, err)
+					return nil, nil, fmt.Errorf("%s %s box plot: %w", t.Dataset, r.Label, err)
 				}
 				box.BoxStyle.Color = color.Gray{110}
-				box.MedianStyle.Width = vg.Points(1.5)
+				box.BoxStyle.Width = vg.Points(0.6)
+				box.WhiskerStyle.Width = vg.Points(0.6)
+				box.MedianStyle.Width = vg.Points(1.2)
 				box.GlyphStyle.Radius = 0 // outliers are drawn as points below
 				p.Add(box)
 				sc, err := plotter.NewScatter(pts)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
-				sc.GlyphStyle = draw.GlyphStyle{Color: withAlpha(cols[i], 190), Radius: vg.Points(2), Shape: draw.CircleGlyph{}}
+				sc.GlyphStyle = draw.GlyphStyle{Color: withAlpha(cols[i], 190), Radius: vg.Points(1.3), Shape: draw.CircleGlyph{}}
 				p.Add(sc)
 			}
 		}
 		for i, r := range t.Rows {
 			if v := r.Cells[j].Paper; !math.IsNaN(v) {
 				paper = append(paper, plotter.XY{X: float64(i), Y: s * v})
+				top = math.Max(top, s*v)
 			}
 		}
 		if len(paper) > 0 {
 			sc, err := plotter.NewScatter(paper)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			sc.GlyphStyle = paperGlyph
 			p.Add(sc)
-			p.Legend.Add("paper", sc)
+			paperThumb = sc
+		}
+		if math.IsInf(top, -1) {
+			top = 1
+		}
+		if kind == KindBars && t.Reference != "" {
+			var marks []mark
+			for i, r := range t.Rows {
+				if m := r.Cells[j].Marker(); m != "" {
+					c := r.Cells[j]
+					y := s * c.Mean
+					if !math.IsNaN(c.Std) {
+						y += s * c.Std
+					}
+					marks = append(marks, mark{x: float64(i), y: y, text: m})
+				}
+			}
+			if len(marks) > 0 {
+				ms := markSet{marks: marks}
+				p.Add(ms)
+				markThumb = ms
+			}
 		}
 		nominalX(p, names)
 		p.X.Min, p.X.Max = -0.6, float64(len(names))-0.4
-		if kind == "bars" {
+		if kind == KindBars {
 			p.Y.Min = 0
-		}
-		p.Legend.Top, p.Legend.Left = true, false
-		if kind == "bars" {
-			// Leave room above the bars for the legend.
-			p.Y.Max = math.Max(p.Y.Max, 1e-9) * 1.22
+			p.Y.Max = top * 1.1 // room for the marks
 		} else {
-			p.Y.Max += 0.18 * (p.Y.Max - p.Y.Min)
+			p.Y.Max = math.Max(p.Y.Max, top) + 0.05*(p.Y.Max-p.Y.Min)
 		}
 		panels = append(panels, p)
 	}
-	return panels, nil
+	if kind == KindSeeds {
+		legend.add("runs (one point per repetition) over a box plot", boxThumb{})
+	}
+	if paperThumb != nil {
+		legend.add("published value", paperThumb)
+	}
+	if markThumb != nil {
+		legend.add("vs "+t.Reference+": † p < 0.05, ‡ p < 0.01 (Wilcoxon)", textThumb{"†"})
+	}
+	return panels, legend, nil
+}
+
+// mark is a significance mark above a bar whose whisker ends at y.
+type mark struct {
+	x, y float64
+	text string
+}
+
+// markSet draws the marks of a bar panel, each just above its whisker.
+type markSet struct {
+	marks []mark
+}
+
+// Plot implements plot.Plotter.
+func (m markSet) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	sty := legendStyle
+	sty.XAlign = draw.XCenter
+	for _, mk := range m.marks {
+		c.FillText(sty, vg.Point{X: trX(mk.x), Y: trY(mk.y) + vg.Points(1.5)}, mk.text)
+	}
+}
+
+// Thumbnail implements plot.Thumbnailer.
+func (m markSet) Thumbnail(c *draw.Canvas) { textThumb{"†"}.Thumbnail(c) }
+
+// textThumb is a legend thumbnail showing a short text.
+type textThumb struct{ s string }
+
+// Thumbnail implements plot.Thumbnailer.
+func (t textThumb) Thumbnail(c *draw.Canvas) {
+	sty := legendStyle
+	sty.XAlign, sty.YAlign = draw.XCenter, draw.YCenter
+	c.FillText(sty, vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: (c.Min.Y + c.Max.Y) / 2}, t.s)
+}
+
+// boxThumb is a legend thumbnail of a small box plot with points.
+type boxThumb struct{}
+
+// Thumbnail implements plot.Thumbnailer.
+func (boxThumb) Thumbnail(c *draw.Canvas) {
+	x0, x1 := c.Min.X+(c.Max.X-c.Min.X)*0.2, c.Max.X-(c.Max.X-c.Min.X)*0.2
+	y0, y1 := c.Min.Y+(c.Max.Y-c.Min.Y)*0.15, c.Max.Y-(c.Max.Y-c.Min.Y)*0.15
+	ls := draw.LineStyle{Color: color.Gray{110}, Width: vg.Points(0.6)}
+	c.StrokeLines(ls, []vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}, {X: x0, Y: y0}})
+	c.StrokeLine2(draw.LineStyle{Color: color.Black, Width: vg.Points(1.2)}, x0, (y0+y1)/2, x1, (y0+y1)/2)
+	g := draw.GlyphStyle{Color: withAlpha(tableau[0], 190), Radius: vg.Points(1.3), Shape: draw.CircleGlyph{}}
+	c.DrawGlyph(g, vg.Point{X: (x0 + x1) / 2, Y: y0 + (y1-y0)*0.25})
+	c.DrawGlyph(g, vg.Point{X: (x0+x1)/2 + vg.Points(2), Y: y0 + (y1-y0)*0.7})
 }
 
 // jitter spreads the points of a strip plot deterministically: the
@@ -423,50 +469,126 @@ func convergenceBand(traces []trace, byTime bool, maxPoints int) band {
 	})
 }
 
-// convergencePanel plots a band: the median line over the shaded
-// interquartile range, on a log y axis when the band is positive and spans
-// more than a decade.
-func convergencePanel(title, xLabel string, b band, col color.NRGBA) (*plot.Plot, error) {
-	p := newPanel(title, xLabel, "objective", false)
-	if len(b.x) == 0 {
+// relativeTrace returns (f − f*)/(f₀ − f*) of an objective trace, f* its
+// smallest finite value and f₀ its first; ok is false when the trace cannot
+// be normalised (empty, non-finite start, or f₀ = f*: no decrease).
+func relativeTrace(obj []float64) (rel []float64, ok bool) {
+	if len(obj) < 2 || math.IsNaN(obj[0]) || math.IsInf(obj[0], 0) {
+		return nil, false
+	}
+	best := math.Inf(1)
+	for _, v := range obj {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			best = math.Min(best, v)
+		}
+	}
+	den := obj[0] - best
+	if !(den > 0) {
+		return nil, false
+	}
+	rel = make([]float64, len(obj))
+	for i, v := range obj {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			rel[i] = math.NaN()
+		} else {
+			rel[i] = (v - best) / den
+		}
+	}
+	return rel, true
+}
+
+// convergencePanel plots one band per method in one panel: the median line
+// over the shaded interquartile range, on a log y axis (logY) or a linear
+// one. On the log axis values below floor (the run's best, 0) are drawn
+// at floor.
+func convergencePanel(title, xLabel string, labels []string, bands []band, colors map[string]color.NRGBA, logY bool, legend *strip) (*plot.Plot, error) {
+	p := newPanel(title, xLabel, "(f − f*) / (f₀ − f*)", false)
+	// On the log axis a median that reached 0 (the run's best) ends the
+	// line there; quartiles below the floor are drawn at it.
+	floor, top := math.Inf(1), 1.0
+	for _, b := range bands {
+		for i := range b.x {
+			if v := b.med[i]; v > 0 {
+				floor = math.Min(floor, v)
+			}
+			top = math.Max(top, b.med[i])
+		}
+	}
+	// The axis ends a little above the highest median: a wide upper
+	// quartile (a run whose objective first rose far above f₀) is cut there.
+	if logY {
+		top *= 2
+	} else {
+		top *= 1.05
+	}
+	if math.IsInf(floor, 1) {
+		floor = 1e-12
+	}
+	floor = math.Max(floor/3, 1e-15)
+	if logY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = decadeTicks{}
+	}
+	p.X.Min = 0
+	if xLabel == "iteration" {
+		p.X.Tick.Marker = uniformTicks{integer: true}
+	}
+	drawn := false
+	for k, b := range bands {
+		n := len(b.x)
+		if logY {
+			for i := range b.x {
+				if !(b.med[i] > 0) {
+					n = i
+					break
+				}
+			}
+		}
+		if n < 2 {
+			continue
+		}
+		col := colors[labels[k]]
+		clip := func(v float64) float64 {
+			if logY && !(v > floor) {
+				return floor
+			}
+			return math.Min(v, top)
+		}
+		ring := make(plotter.XYs, 0, 2*n)
+		med := make(plotter.XYs, n)
+		for i := 0; i < n; i++ {
+			ring = append(ring, plotter.XY{X: b.x[i], Y: clip(b.q25[i])})
+			med[i] = plotter.XY{X: b.x[i], Y: b.med[i]}
+		}
+		for i := n - 1; i >= 0; i-- {
+			ring = append(ring, plotter.XY{X: b.x[i], Y: clip(b.q75[i])})
+		}
+		poly, err := plotter.NewPolygon(ring)
+		if err != nil {
+			return nil, fmt.Errorf("%s band: %w", title, err)
+		}
+		poly.Color = withAlpha(col, 45)
+		poly.LineStyle.Width = 0
+		line, err := plotter.NewLine(med)
+		if err != nil {
+			return nil, fmt.Errorf("%s median: %w", title, err)
+		}
+		line.LineStyle.Color = col
+		line.LineStyle.Width = vg.Points(1.2)
+		p.Add(poly, line)
+		if legend != nil {
+			legend.add(labels[k], poly, line)
+		}
+		drawn = true
+	}
+	if !drawn {
 		return nil, nil
 	}
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for i := range b.x {
-		lo, hi = math.Min(lo, b.q25[i]), math.Max(hi, b.q75[i])
+	if logY {
+		p.Y.Min, p.Y.Max = floor, top
+	} else {
+		p.Y.Min, p.Y.Max = 0, top
 	}
-	if logSpan(lo, hi) {
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-	}
-	if xLabel == "iteration" {
-		p.X.Tick.Marker = integerTicks{}
-	}
-	ring := make(plotter.XYs, 0, 2*len(b.x))
-	med := make(plotter.XYs, len(b.x))
-	for i := range b.x {
-		ring = append(ring, plotter.XY{X: b.x[i], Y: b.q25[i]})
-		med[i] = plotter.XY{X: b.x[i], Y: b.med[i]}
-	}
-	for i := len(b.x) - 1; i >= 0; i-- {
-		ring = append(ring, plotter.XY{X: b.x[i], Y: b.q75[i]})
-	}
-	poly, err := plotter.NewPolygon(ring)
-	if err != nil {
-		return nil, fmt.Errorf("%s band: %w", title, err)
-	}
-	poly.Color = withAlpha(col, 70)
-	poly.LineStyle.Width = 0
-	line, err := plotter.NewLine(med)
-	if err != nil {
-		return nil, fmt.Errorf("%s median: %w", title, err)
-	}
-	line.LineStyle.Color = col
-	line.LineStyle.Width = vg.Points(1.5)
-	p.Add(poly, line)
-	p.Legend.Add("median", line)
-	p.Legend.Add("IQR", poly)
-	p.Legend.Top = true
 	return p, nil
 }
 
@@ -511,8 +633,11 @@ func logSpan(lo, hi float64) bool { return lo > 0 && hi/lo > 10 }
 
 // sweepPanels returns one panel per column: the swept method's mean ± std
 // against the swept value (log x when the values are positive and span two
-// decades or more), with the other methods' means as dashed lines.
-func sweepPanels(sw Table, others []Row, colors map[string]color.NRGBA) ([]*plot.Plot, error) {
+// decades or more), ticked at exactly the swept values, the value of the
+// main table's row of the same method (chosen, NaN when none) marked by a
+// dotted vertical line, the other methods' means as dashed lines; the
+// legend as a strip.
+func sweepPanels(sw Table, others []Row, colors map[string]color.NRGBA, chosen float64) ([]*plot.Plot, strip, error) {
 	xs := make([]float64, len(sw.Rows))
 	numeric := true
 	for i, r := range sw.Rows {
@@ -525,63 +650,98 @@ func sweepPanels(sw Table, others []Row, colors map[string]color.NRGBA) ([]*plot
 		xmin, xmax = xmin-0.5, xmax+0.5
 	}
 	col := colors[sw.Sweep.Base]
+	var legend strip
 	var panels []*plot.Plot
 	for j, c := range sw.Columns {
 		s := scaleOf(c.Field)
-		p := newPanel(fmt.Sprintf("%s: %s", sw.Dataset, c.Name), sw.Sweep.Param, heading(c.Name, c.Field), !numeric)
+		p := newPanel(c.Name, sw.Sweep.Param, heading(c.Name, c.Field), !numeric)
 		if logX {
 			p.X.Scale = plot.LogScale{}
-			p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+		}
+		if numeric {
+			p.X.Tick.Marker = valueTicks{values: xs, log: logX}
+			if logX {
+				p.X.Min, p.X.Max = xmin/1.6, xmax*1.6
+			} else {
+				pad := 0.05 * (xmax - xmin)
+				p.X.Min, p.X.Max = xmin-pad, xmax+pad
+			}
 		}
 		var pts plotter.XYs
 		var eb errorXYs
+		lo, hi := math.Inf(1), math.Inf(-1)
 		for i, r := range sw.Rows {
 			m := r.Cells[j].Mean
 			if math.IsNaN(m) {
 				continue
 			}
 			pts = append(pts, plotter.XY{X: xs[i], Y: s * m})
+			lo, hi = math.Min(lo, s*m), math.Max(hi, s*m)
 			if sd := r.Cells[j].Std; !math.IsNaN(sd) {
 				eb.XYs = append(eb.XYs, plotter.XY{X: xs[i], Y: s * m})
 				eb.YErrors = append(eb.YErrors, struct{ Low, High float64 }{s * sd, s * sd})
+				lo, hi = math.Min(lo, s*(m-sd)), math.Max(hi, s*(m+sd))
+			}
+		}
+		for _, o := range others {
+			if m := o.Cells[j].Mean; !math.IsNaN(m) {
+				lo, hi = math.Min(lo, s*m), math.Max(hi, s*m)
+			}
+		}
+		if numeric && !math.IsNaN(chosen) && !math.IsInf(lo, 0) {
+			l, err := plotter.NewLine(plotter.XYs{{X: chosen, Y: lo}, {X: chosen, Y: hi}})
+			if err != nil {
+				return nil, nil, err
+			}
+			l.LineStyle.Color = color.Gray{90}
+			l.LineStyle.Width = vg.Points(0.8)
+			l.LineStyle.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
+			p.Add(l)
+			if j == 0 {
+				legend.add(fmt.Sprintf("chosen %s = %s (main table)", sw.Sweep.Param, uniformLabels([]float64{chosen})[0]), l)
 			}
 		}
 		if len(pts) > 0 {
 			l, sc, err := plotter.NewLinePoints(pts)
 			if err != nil {
-				return nil, fmt.Errorf("%s sweep: %w", sw.Title, err)
+				return nil, nil, fmt.Errorf("%s sweep: %w", sw.Title, err)
 			}
-			l.LineStyle.Color, l.LineStyle.Width = col, vg.Points(1.6)
-			sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(2.5), Shape: draw.CircleGlyph{}}
+			l.LineStyle.Color, l.LineStyle.Width = col, vg.Points(1.2)
+			sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(1.8), Shape: draw.CircleGlyph{}}
 			p.Add(l, sc)
 			if j == 0 {
-				p.Legend.Add(drawText(sw.Sweep.Base, maxDrawn), l, sc)
+				legend.add(sw.Sweep.Base+" (mean ± sd)", l, sc)
 			}
 		}
 		if len(eb.XYs) > 0 {
 			e, err := plotter.NewYErrorBars(eb)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			e.LineStyle.Color = col
-			e.CapWidth = vg.Points(5)
+			e.LineStyle.Width = vg.Points(0.8)
+			e.CapWidth = vg.Points(3)
 			p.Add(e)
+		}
+		x0, x1 := xmin, xmax
+		if numeric {
+			x0, x1 = p.X.Min, p.X.Max
 		}
 		for _, o := range others {
 			m := o.Cells[j].Mean
-			if math.IsNaN(m) {
+			if math.IsNaN(m) || o.Label == sw.Sweep.Base {
 				continue
 			}
-			l, err := plotter.NewLine(plotter.XYs{{X: xmin, Y: s * m}, {X: xmax, Y: s * m}})
+			l, err := plotter.NewLine(plotter.XYs{{X: x0, Y: s * m}, {X: x1, Y: s * m}})
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			l.LineStyle.Color = colors[o.Label]
-			l.LineStyle.Width = vg.Points(1)
-			l.LineStyle.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+			l.LineStyle.Width = vg.Points(0.8)
+			l.LineStyle.Dashes = []vg.Length{vg.Points(3), vg.Points(2)}
 			p.Add(l)
 			if j == 0 {
-				p.Legend.Add(drawText(o.Label, maxDrawn), l)
+				legend.add(o.Label, l)
 			}
 		}
 		if !numeric {
@@ -591,15 +751,7 @@ func sweepPanels(sw Table, others []Row, colors map[string]color.NRGBA) ([]*plot
 			}
 			nominalX(p, names)
 		}
-		if j == 0 {
-			// One legend, in the first panel, above the data: make room.
-			p.Legend.Top, p.Legend.Left = true, true
-			entries := 1 + len(others)
-			if lo, hi := p.Y.Min, p.Y.Max; hi > lo {
-				p.Y.Max = hi + (hi-lo)*math.Min(1.5, 0.09*float64(entries)+0.05)
-			}
-		}
 		panels = append(panels, p)
 	}
-	return panels, nil
+	return panels, legend, nil
 }

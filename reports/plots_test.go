@@ -208,8 +208,8 @@ func TestFiguresEdgeCases(t *testing.T) {
 	}}
 	colors := colorsOf(tb.Rows)
 	for _, kind := range []string{KindBars, KindSeeds} {
-		f, err := tableFigure(tb, kind, colors)
-		if err != nil || f == nil || len(f.PNG) == 0 || len(f.SVG) == 0 {
+		f, err := tableFigure(tb, kind, colors, widthOf(WidthOneColumn))
+		if err != nil || f == nil || len(f.PNG) == 0 || len(f.SVG) == 0 || len(f.PDF) == 0 {
 			t.Errorf("%s: %v", kind, err)
 		}
 	}
@@ -218,9 +218,9 @@ func TestFiguresEdgeCases(t *testing.T) {
 		"one run": {{objective: []float64{-3, -4, math.Inf(1), -5}, seconds: []float64{0, 1, 2, 3}}},
 		"no runs": {{objective: []float64{7}}},
 	}
-	for _, byTime := range []bool{false, true} {
-		if _, err := convergenceFigure("edge", tb.Rows[:2], traces, byTime, colors); err != nil {
-			t.Errorf("convergence (by time %v): %v", byTime, err)
+	for _, logY := range []bool{false, true} {
+		if _, err := convergenceFigure("edge", tb.Rows[:2], traces, colors, logY, widthOf(WidthTwoColumn)); err != nil {
+			t.Errorf("convergence (log %v): %v", logY, err)
 		}
 	}
 	// A sweep with non-numeric values and one with a single point.
@@ -229,7 +229,7 @@ func TestFiguresEdgeCases(t *testing.T) {
 		{Label: "M[loss=is]", Sweep: &SweepPoint{Base: "M", Param: "loss", Value: "is", X: 1}, Cells: tb.Rows[2].Cells},
 	}}
 	for _, s := range []Table{sw, {Dataset: "edge", Columns: cols, Sweep: sw.Sweep, Rows: sw.Rows[:1]}} {
-		if f, err := sweepFigure(s, tb.Rows, colors); err != nil || len(f.PNG) == 0 {
+		if f, err := sweepFigure(s, tb.Rows, colors, math.NaN(), widthOf(WidthTwoColumn)); err != nil || len(f.PNG) == 0 {
 			t.Errorf("sweep %d points: %v", len(s.Rows), err)
 		}
 	}

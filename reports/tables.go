@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"gonum.org/v1/gonum/stat/distuv"
+
 	"nmfbench/metrics"
 	"nmfbench/results"
 )
@@ -32,6 +34,9 @@ type Cell struct {
 	// Test is the paired test against the table's reference method; nil for
 	// the reference row itself and when the table has no reference.
 	Test *Comparison
+	// CILow and CIHigh bound the 95 % confidence interval of the mean,
+	// Mean ± t(0.975, N−1)·Std/√N (Student's t); NaN below two values.
+	CILow, CIHigh float64
 }
 
 // Diff returns Mean − Paper (NaN when either is missing).
@@ -92,8 +97,11 @@ type Table struct {
 	// Reference is the label of the row the paired tests compare against
 	// ("" when there are no tests).
 	Reference string
-	Source    string   // citation of the published values, if any
-	Errors    []string // distinct failure messages, "label: error"
+	// TestNote says why the table has no paired tests, or that they cannot
+	// reach p < 0.05 (too few pairs); "" otherwise.
+	TestNote string
+	Source   string   // citation of the published values, if any
+	Errors   []string // distinct failure messages, "label: error"
 	// Notes lists runs left out of the table, e.g. older runs of a label
 	// superseded by a later run of the same repetition.
 	Notes []string
@@ -106,6 +114,17 @@ type Report struct {
 	Tables     []Table // one per dataset: the rows that are not sweep points
 	Sweeps     []Table // one per dataset × swept method entry and parameter
 	Provenance Provenance
+	// Runs are the runs the tables count (every status; older runs of a
+	// repetition superseded by a later one left out), ordered by dataset,
+	// label and repetition: the per-run table.
+	Runs []results.Run
+	// Scores are the names of every score some run of Runs has, sorted.
+	Scores []string
+	// Ranking compares the methods across datasets (nil with fewer than
+	// two datasets sharing two methods).
+	Ranking *Ranking
+	// Options are the options the report was built with.
+	Options Options
 }
 
 // DefaultReference is the method label compared against every other by
@@ -147,16 +166,37 @@ func Build(ctx context.Context, store *results.Store, opt Options) (*Report, err
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{}
+	rep := &Report{Options: opt}
 	rep.Tables, rep.Sweeps = summarise(runs, refs, order, cols)
-	if err := rep.compare(opt.ReferenceMethod); err != nil {
-		return nil, err
+	rep.Runs, _ = latestPerRep(runs)
+	scores := map[string]bool{}
+	for _, r := range rep.Runs {
+		for k := range r.Metrics {
+			scores[k] = true
+		}
 	}
+	rep.Scores = sortedKeys(scores)
 	now := time.Now
 	if opt.Now != nil {
 		now = opt.Now
 	}
-	rep.Provenance = newProvenance(runs, specs, store.Path(), now())
+	db := store.Path()
+	if len(opt.Databases) > 0 {
+		db = strings.Join(opt.Databases, "; ")
+	}
+	rep.Provenance = newProvenance(runs, specs, db, now())
+	reference, how := opt.ReferenceMethod, "--versus"
+	if reference == "" {
+		v, err := specVersus(rep.Provenance.Specs)
+		if err != nil {
+			return nil, err
+		}
+		reference, how = v, "the spec's report.versus"
+	}
+	if err := rep.compare(reference, how); err != nil {
+		return nil, err
+	}
+	rep.Ranking = rankMethods(rep.Tables)
 	return rep, nil
 }
 
@@ -262,6 +302,7 @@ func finishRow(row *Row, cols metrics.Mapping, paper func(col string) float64) {
 	for j, c := range cols {
 		cell := &row.Cells[j]
 		cell.Mean, cell.Std, cell.N = meanStd(cell.Values)
+		cell.CILow, cell.CIHigh = meanCI(cell.Mean, cell.Std, cell.N)
 		cell.Paper = paper(c.Name)
 	}
 }
@@ -447,6 +488,17 @@ func meanStd(v []float64) (mean, std float64, n int) {
 		}
 	}
 	return mean, math.Sqrt(std / float64(n-1)), n
+}
+
+// meanCI returns the 95 % confidence interval of a mean from n values with
+// sample standard deviation std (Student's t with n − 1 degrees of
+// freedom); NaN, NaN below two values.
+func meanCI(mean, std float64, n int) (lo, hi float64) {
+	if n < 2 || math.IsNaN(std) {
+		return math.NaN(), math.NaN()
+	}
+	h := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}.Quantile(0.975) * std / math.Sqrt(float64(n))
+	return mean - h, mean + h
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,13 +31,63 @@ type Options struct {
 	Workers int
 	// Now is the clock stamped on the report (nil: time.Now).
 	Now func() time.Time
+	// LaTeX is the style of DATASET.tex (LaTeXFull when ""); the other
+	// styles are written beside it as DATASET_STYLE.tex.
+	LaTeX string
+	// Convergence is the y axis of the convergence figures: ConvergenceLog
+	// (default) or ConvergenceLinear, both of the relative objective.
+	Convergence string
+	// FigureWidth is WidthTwoColumn (6.9 in, default) or WidthOneColumn
+	// (3.3 in).
+	FigureWidth string
+	// Databases, when set, names the databases the store was merged from,
+	// shown as the provenance instead of the store's (temporary) path.
+	Databases []string
+}
+
+// LaTeX table styles (Options.LaTeX, runexp report --latex).
+const (
+	LaTeXFull  = "full"  // per metric: ours (mean ± sd), paper, Δ
+	LaTeXOurs  = "ours"  // per metric: ours (mean ± sd) only; one column wide
+	LaTeXPaper = "paper" // per metric: mean ± sd with the paper's value in parentheses
+)
+
+// Convergence axes (Options.Convergence, runexp report --convergence).
+const (
+	ConvergenceLog    = "log"
+	ConvergenceLinear = "linear"
+)
+
+// Figure widths (Options.FigureWidth, runexp report --figure-width).
+const (
+	WidthTwoColumn = "two" // 6.9 in: a figure across both columns (or one wide column)
+	WidthOneColumn = "one" // 3.3 in: one column of a two-column paper
+)
+
+// Validate checks the option values a user types.
+func (o Options) Validate() error {
+	check := func(flag, v string, allowed ...string) error {
+		if v == "" || slices.Contains(allowed, v) {
+			return nil
+		}
+		return fmt.Errorf("--%s %q: want one of %s", flag, v, strings.Join(allowed, ", "))
+	}
+	if err := check("latex", o.LaTeX, LaTeXFull, LaTeXOurs, LaTeXPaper); err != nil {
+		return err
+	}
+	if err := check("convergence", o.Convergence, ConvergenceLog, ConvergenceLinear); err != nil {
+		return err
+	}
+	return check("figure-width", o.FigureWidth, WidthTwoColumn, WidthOneColumn)
 }
 
 // Write builds the report from the store and writes it to opt.OutDir: per
-// dataset DATASET.md, .csv and .tex (and DATASET_sweep_METHOD_PARAM.* per
-// sweep), tables.md with every table, provenance.md, the figures as
-// figures/NAME.png and .svg, and index.html showing everything with the
-// figures embedded. It returns the paths written. Files of earlier reports
+// dataset DATASET.md, .csv and .tex (in opt.LaTeX's style, the other two
+// styles as DATASET_STYLE.tex; DATASET_sweep_METHOD_PARAM.* per sweep),
+// runs.csv with every run, ranking.md, .csv and ranking.html when there
+// are two datasets or more, tables.md with every table, provenance.md, the
+// figures as figures/NAME.png (300 dpi), .svg and .pdf, and index.html
+// showing everything with the figures embedded and every file linked. It returns the paths written. Files of earlier reports
 // that this one does not rewrite are left in place.
 func Write(ctx context.Context, store *results.Store, opt Options) ([]string, error) {
 	rep, err := Build(ctx, store, opt)
@@ -59,18 +110,45 @@ func Write(ctx context.Context, store *results.Store, opt Options) ([]string, er
 		paths = append(paths, p)
 		return nil
 	}
+	style := opt.LaTeX
+	if style == "" {
+		style = LaTeXFull
+	}
 	var all bytes.Buffer
 	for _, t := range append(append([]Table(nil), rep.Tables...), rep.Sweeps...) {
 		base := tableFile(t)
 		for _, f := range []struct {
 			ext   string
 			write func(io.Writer, Table) error
-		}{{".md", WriteMarkdown}, {".csv", WriteCSV}, {".tex", WriteLaTeX}} {
+		}{{".md", WriteMarkdown}, {".csv", WriteCSV}, {".tex", func(w io.Writer, t Table) error { return WriteLaTeXStyle(w, t, style) }}} {
 			if err := write(base+f.ext, func(w io.Writer) error { return f.write(w, t) }); err != nil {
 				return paths, err
 			}
 		}
+		if t.Sweep == nil {
+			for _, other := range []string{LaTeXFull, LaTeXOurs, LaTeXPaper} {
+				if other == style {
+					continue
+				}
+				if err := write(base+"_"+other+".tex", func(w io.Writer) error { return WriteLaTeXStyle(w, t, other) }); err != nil {
+					return paths, err
+				}
+			}
+		}
 		WriteMarkdown(&all, t)
+		all.WriteString("\n")
+	}
+	if err := write("runs.csv", func(w io.Writer) error { return WriteRunsCSV(w, rep) }); err != nil {
+		return paths, err
+	}
+	if rep.Ranking != nil {
+		if err := write("ranking.md", func(w io.Writer) error { return WriteRankingMarkdown(w, rep.Ranking) }); err != nil {
+			return paths, err
+		}
+		if err := write("ranking.csv", func(w io.Writer) error { return WriteRankingCSV(w, rep.Ranking) }); err != nil {
+			return paths, err
+		}
+		WriteRankingMarkdown(&all, rep.Ranking)
 		all.WriteString("\n")
 	}
 	WriteProvenance(&all, rep.Provenance)
@@ -94,7 +172,7 @@ func Write(ctx context.Context, store *results.Store, opt Options) ([]string, er
 			for _, out := range []struct {
 				ext  string
 				data []byte
-			}{{".png", f.PNG}, {".svg", f.SVG}} {
+			}{{".png", f.PNG}, {".svg", f.SVG}, {".pdf", f.PDF}} {
 				if out.data == nil {
 					continue
 				}
@@ -104,10 +182,29 @@ func Write(ctx context.Context, store *results.Store, opt Options) ([]string, er
 			}
 		}
 	}
-	if err := write("index.html", func(w io.Writer) error { return WriteHTML(w, rep, figs, notes) }); err != nil {
+	files := filesOf(paths, opt.OutDir)
+	if rep.Ranking != nil {
+		if err := write("ranking.html", func(w io.Writer) error { return WriteRankingHTML(w, rep, figs) }); err != nil {
+			return paths, err
+		}
+		files = append(files, "ranking.html")
+	}
+	files = append(files, "index.html")
+	if err := write("index.html", func(w io.Writer) error { return WriteHTML(w, rep, figs, notes, files) }); err != nil {
 		return paths, err
 	}
 	return paths, nil
+}
+
+// filesOf returns the paths relative to dir, with forward slashes.
+func filesOf(paths []string, dir string) []string {
+	out := make([]string, 0, len(paths))
+	for _, p := range paths {
+		if r, err := filepath.Rel(dir, p); err == nil {
+			out = append(out, filepath.ToSlash(r))
+		}
+	}
+	return out
 }
 
 // tableFile is the base file name of a table.

@@ -46,8 +46,9 @@ func TestWriteFiles(t *testing.T) {
 		}
 	}
 	want := []string{"COIL20.md", "COIL20.csv", "COIL20.tex", "toy.md", "toy.csv", "toy.tex",
+		"COIL20_ours.tex", "COIL20_paper.tex", "toy_ours.tex", "toy_paper.tex",
 		"COIL20_sweep_GNMF_lambda.md", "COIL20_sweep_GNMF_lambda.csv", "COIL20_sweep_GNMF_lambda.tex",
-		"tables.md", "provenance.md", "index.html"}
+		"tables.md", "provenance.md", "index.html", "runs.csv"}
 	// Figures: PNG and SVG of each; bases of every method with factors
 	// (Kmeans has none), convergence of the methods with traces.
 	// Basis mosaics: 32×32 tiles zoomed 3× and 6×6 tiles zoomed 16×, one
@@ -56,10 +57,10 @@ func TestWriteFiles(t *testing.T) {
 		"COIL20_bases_NMF": {3*97 + 1, 98}, "COIL20_bases_NMF__KL": {3*97 + 1, 98}, "COIL20_bases_GWNTF": {2*97 + 1, 98},
 		"toy_bases_NMF": {2*97 + 1, 98},
 	}
-	for _, f := range []string{"COIL20_bars", "COIL20_seeds", "COIL20_convergence", "COIL20_convergence_time",
+	for _, f := range []string{"COIL20_bars", "COIL20_seeds", "COIL20_convergence",
 		"COIL20_bases_NMF", "COIL20_bases_NMF__KL", "COIL20_bases_GWNTF", "COIL20_sweep_GNMF_lambda",
-		"toy_bars", "toy_seeds", "toy_convergence", "toy_convergence_time", "toy_bases_NMF"} {
-		want = append(want, "figures/"+f+".png", "figures/"+f+".svg")
+		"toy_bars", "toy_seeds", "toy_convergence", "toy_bases_NMF"} {
+		want = append(want, "figures/"+f+".png", "figures/"+f+".svg", "figures/"+f+".pdf")
 	}
 	for _, w := range want {
 		if !rel[w] {
@@ -97,6 +98,18 @@ func TestWriteFiles(t *testing.T) {
 			if !bytes.Contains(data, []byte("<svg")) || !bytes.HasSuffix(bytes.TrimSpace(data), []byte("</svg>")) {
 				t.Errorf("%s: not an SVG document", r)
 			}
+		case ".pdf":
+			if !bytes.HasPrefix(data, []byte("%PDF-")) || !bytes.HasSuffix(bytes.TrimSpace(data), []byte("%%EOF")) {
+				t.Errorf("%s: not a PDF document", r)
+			}
+		}
+	}
+	// Print size: the plots are 6.9 in wide at 300 dpi.
+	for _, f := range []string{"COIL20_bars", "COIL20_seeds", "COIL20_convergence", "COIL20_sweep_GNMF_lambda"} {
+		data, _ := os.ReadFile(filepath.Join(dir, "figures", f+".png"))
+		cfg, err := png.DecodeConfig(bytes.NewReader(data))
+		if err != nil || cfg.Width != 2070 {
+			t.Errorf("%s.png is %d px wide (%v), want 6.9 in × 300 dpi = 2070", f, cfg.Width, err)
 		}
 	}
 	// The bars figure is 2 × 2 panels of 4 columns: wider than tall.
@@ -142,7 +155,10 @@ func TestHTML(t *testing.T) {
 		}
 	}
 	for _, id := range []string{`id="table-COIL20"`, `id="table-toy"`, `id="table-COIL20_sweep_GNMF_lambda"`, `id="tests-COIL20"`,
-		`id="provenance"`, `<strong>83.50 ± 2.45</strong>`, `<span class="mark">‡</span>`, `title="Wilcoxon signed-rank vs GWNTF: p = 0.008 (8 pairs)"`,
+		`id="provenance"`, `<strong>83.50 ± 2.45</strong>`, `<span class="mark">‡</span>`, `title="Wilcoxon signed-rank vs GWNTF: p = 0.008 (8 pairs); median difference `,
+		`<details class="spec">`, `<pre>name: paper</pre>`, `id="runs-COIL20"`, `<td class="label failed">failed: diverged</td>`,
+		`href="COIL20.csv"`, `href="COIL20_ours.tex"`, `href="runs.csv"`, `href="figures/COIL20_bars.pdf"`, `href="provenance.md"`,
+		`parameters (resolved, defaults included)`, `<td class="params">(none)</td>`, `Δmed`, `95 % CI`,
 		`<td>Runs</td><td>61 ok, 3 failed</td>`, `aaaaaaaaaaaa (paper, experiments/paper.yaml)`, "NMF (KL)", "NMF: diverged", "data-images-loaded"} {
 		if !strings.Contains(html, id) {
 			t.Errorf("index.html lacks %s", id)
@@ -162,7 +178,7 @@ func TestHTML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteHTML(&b, rep, nil, nil); err != nil {
+	if err := WriteHTML(&b, rep, nil, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(b.String(), "<img ") || !strings.Contains(b.String(), `id="table-COIL20"`) {

@@ -6,17 +6,18 @@ import (
 	"time"
 )
 
-// SpecRecord is a spec recorded with SaveSpec: its hash, name, path and the
-// time its first run started.
+// SpecRecord is a spec recorded with SaveSpec: its hash, name, path, the
+// YAML text as it was run and the time its first run started.
 type SpecRecord struct {
 	Hash, Name, Path string
+	Body             string
 	FirstRun         time.Time
 }
 
 // Specs returns every recorded spec, oldest first (reports list them as
 // provenance).
 func (s *Store) Specs(ctx context.Context) ([]SpecRecord, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT hash, name, path, first_run_at FROM specs ORDER BY first_run_at, name`)
+	rows, err := s.db.QueryContext(ctx, `SELECT hash, name, path, body, first_run_at FROM specs ORDER BY first_run_at, name`)
 	if err != nil {
 		return nil, fmt.Errorf("list specs: %w", err)
 	}
@@ -25,7 +26,7 @@ func (s *Store) Specs(ctx context.Context) ([]SpecRecord, error) {
 	for rows.Next() {
 		var r SpecRecord
 		var first string
-		if err := rows.Scan(&r.Hash, &r.Name, &r.Path, &first); err != nil {
+		if err := rows.Scan(&r.Hash, &r.Name, &r.Path, &r.Body, &first); err != nil {
 			return nil, fmt.Errorf("list specs: %w", err)
 		}
 		r.FirstRun, _ = time.Parse(time.RFC3339, first)
