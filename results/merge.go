@@ -338,15 +338,15 @@ func mergeInto(ctx context.Context, dst *Store, srcs []*Store, st *MergeStats) e
 	}
 	// Reference values and datasets: by key, the first input's where they differ.
 	for _, s := range srcs {
-		if err := eachRow(ctx, s, `SELECT dataset, method, metric, value, source FROM reference_values ORDER BY dataset, method, metric`, 5, func(v []any) error {
+		if err := eachRow(ctx, s, `SELECT dataset, method, metric, value, source, cause FROM reference_values ORDER BY dataset, method, metric`, 6, func(v []any) error {
 			var value any
-			var source string
-			err := tx.QueryRowContext(ctx, `SELECT value, source FROM reference_values WHERE dataset = ? AND method = ? AND metric = ?`, v[0], v[1], v[2]).Scan(&value, &source)
+			var source, cause string
+			err := tx.QueryRowContext(ctx, `SELECT value, source, cause FROM reference_values WHERE dataset = ? AND method = ? AND metric = ?`, v[0], v[1], v[2]).Scan(&value, &source, &cause)
 			if errors.Is(err, sql.ErrNoRows) {
-				_, err = tx.ExecContext(ctx, `INSERT INTO reference_values VALUES (?, ?, ?, ?, ?)`, v...)
+				_, err = tx.ExecContext(ctx, `INSERT INTO reference_values (dataset, method, metric, value, source, cause) VALUES (?, ?, ?, ?, ?, ?)`, v...)
 				return err
 			}
-			if err == nil && (fmt.Sprint(value) != fmt.Sprint(v[3]) || fmt.Sprint(source) != fmt.Sprint(v[4])) {
+			if err == nil && (fmt.Sprint(value) != fmt.Sprint(v[3]) || fmt.Sprint(source) != fmt.Sprint(v[4]) || fmt.Sprint(cause) != fmt.Sprint(v[5])) {
 				st.ReferenceConflicts++
 			}
 			return err

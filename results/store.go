@@ -53,7 +53,13 @@ type Run struct {
 	Version    int    // the method's result version
 	Params     string // resolved parameters as canonical JSON
 	Preprocess string // preprocessing steps, comma separated
-	Rep        int    // repetition index 0..seeds-1
+	// Protocol is the protocol preset of the spec that computed the run
+	// ("" when none, or for runs stored before schema version 3).
+	Protocol string
+	// KMeans is the run's resolved k-means stage as JSON, e.g.
+	// {"replicates":20,"max_iter":100,"tol":1e-06} ("" before schema 3).
+	KMeans     string
+	Rep        int // repetition index 0..seeds-1
 	Seed       uint64
 	Status     string             // StatusOK or StatusFailed
 	Error      string             // failure text when Status is StatusFailed
@@ -242,6 +248,12 @@ var migrations = []migration{
 		label TEXT PRIMARY KEY, position INTEGER NOT NULL
 	);`),
 	migrateLongScores,
+	// Version 3: the protocol preset and the resolved k-means stage of every
+	// run (per-method k-means settings make the spec-level ones ambiguous),
+	// and a documented cause beside each reference value (issue 14).
+	sqlMigration(`ALTER TABLE runs ADD COLUMN protocol TEXT NOT NULL DEFAULT '';
+	ALTER TABLE runs ADD COLUMN kmeans TEXT NOT NULL DEFAULT '';
+	ALTER TABLE reference_values ADD COLUMN cause TEXT NOT NULL DEFAULT '';`),
 }
 
 func sqlMigration(stmts string) migration {
@@ -363,6 +375,9 @@ type Reference struct {
 	Dataset, Method, Metric string  // Metric is a report column name, e.g. "ACC"
 	Value                   float64 // as a fraction in [0,1]
 	Source                  string
+	// Cause is the documented reason why ours may differ from the
+	// published value ("" when none is known), shown on the fidelity page.
+	Cause string
 }
 
 // SaveReferences replaces the stored reference values of the given datasets.
@@ -373,8 +388,8 @@ func (s *Store) SaveReferences(ctx context.Context, refs []Reference) error {
 	}
 	defer tx.Rollback()
 	for _, r := range refs {
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO reference_values VALUES (?,?,?,?,?)`,
-			r.Dataset, r.Method, r.Metric, r.Value, r.Source); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO reference_values (dataset, method, metric, value, source, cause) VALUES (?,?,?,?,?,?)`,
+			r.Dataset, r.Method, r.Metric, r.Value, r.Source, r.Cause); err != nil {
 			return err
 		}
 	}
@@ -383,7 +398,7 @@ func (s *Store) SaveReferences(ctx context.Context, refs []Reference) error {
 
 // References returns every stored reference value.
 func (s *Store) References(ctx context.Context) ([]Reference, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT dataset, method, metric, value, source FROM reference_values`)
+	rows, err := s.db.QueryContext(ctx, `SELECT dataset, method, metric, value, source, cause FROM reference_values`)
 	if err != nil {
 		return nil, err
 	}
@@ -391,7 +406,7 @@ func (s *Store) References(ctx context.Context) ([]Reference, error) {
 	var out []Reference
 	for rows.Next() {
 		var r Reference
-		if err := rows.Scan(&r.Dataset, &r.Method, &r.Metric, &r.Value, &r.Source); err != nil {
+		if err := rows.Scan(&r.Dataset, &r.Method, &r.Metric, &r.Value, &r.Source, &r.Cause); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -504,13 +519,13 @@ func (s *Store) Save(ctx context.Context, r *Run) error {
 	p := r.Provenance
 	res, err := tx.ExecContext(ctx, `INSERT INTO runs (config_hash, spec_name, spec_hash, dataset, method, label, params, preprocess,
 		rep, seed, status, error, labels, iterations, converged, objective, fit_seconds, kmeans_seconds,
-		git_revision, go_version, blas, blas_env, host, started_at, finished_at, method_version)
-		VALUES (?,?,?,?,?,?,?,?, ?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?,?,?)`,
+		git_revision, go_version, blas, blas_env, host, started_at, finished_at, method_version, protocol, kmeans)
+		VALUES (?,?,?,?,?,?,?,?, ?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?,?,?, ?,?)`,
 		r.ConfigHash, r.SpecName, r.SpecHash, r.Dataset, r.Method, r.Label, r.Params, r.Preprocess,
 		r.Rep, int64(r.Seed), r.Status, r.Error,
 		encodeInts(r.Labels), r.Iterations, r.Converged, obj, r.FitSeconds, r.KmSeconds,
 		p.GitRevision, p.GoVersion, p.BLAS, p.BLASEnv, p.Host,
-		p.Started.UTC().Format(time.RFC3339Nano), p.Finished.UTC().Format(time.RFC3339Nano), r.Version)
+		p.Started.UTC().Format(time.RFC3339Nano), p.Finished.UTC().Format(time.RFC3339Nano), r.Version, r.Protocol, r.KMeans)
 	if err != nil {
 		return fmt.Errorf("save run %s/%s rep %d: %w", r.Dataset, r.Label, r.Rep, err)
 	}
@@ -564,7 +579,8 @@ func (s *Store) Runs(ctx context.Context, q Query) ([]Run, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT r.id, r.config_hash, r.spec_name, r.spec_hash, r.dataset, r.method,
 		COALESCE(l.label, r.label), COALESCE(l.sweep_param, ''), COALESCE(l.sweep_value, ''), r.method_version,
 		r.params, r.preprocess, r.rep, r.seed, r.status, r.error, r.labels, r.iterations, r.converged, r.objective,
-		r.fit_seconds, r.kmeans_seconds, r.git_revision, r.go_version, r.blas, r.blas_env, r.host, r.started_at, r.finished_at
+		r.fit_seconds, r.kmeans_seconds, r.git_revision, r.go_version, r.blas, r.blas_env, r.host, r.started_at, r.finished_at,
+		r.protocol, r.kmeans
 		FROM runs r LEFT JOIN run_labels l ON l.config_hash = r.config_hash
 		WHERE (?1 = '' OR r.dataset = ?1) AND (?2 = '' OR COALESCE(l.label, r.label) = ?2) AND (?3 = '' OR r.status = ?3)
 		ORDER BY r.dataset, COALESCE(l.label, r.label), r.rep, r.id`, q.Dataset, q.Label, q.Status)
@@ -583,7 +599,7 @@ func (s *Store) Runs(ctx context.Context, q Query) ([]Run, error) {
 			&r.Label, &r.SweepParam, &r.SweepValue, &r.Version, &r.Params, &r.Preprocess, &r.Rep, &seed, &r.Status, &r.Error,
 			&labels, &r.Iterations, &r.Converged, &obj, &r.FitSeconds, &r.KmSeconds,
 			&r.Provenance.GitRevision, &r.Provenance.GoVersion, &r.Provenance.BLAS, &r.Provenance.BLASEnv, &r.Provenance.Host,
-			&started, &finished); err != nil {
+			&started, &finished, &r.Protocol, &r.KMeans); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read run: %w", err)
 		}

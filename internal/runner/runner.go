@@ -495,7 +495,7 @@ func executeTimed(ctx context.Context, r spec.Run, p prepared, memo *methods.Mem
 				ConfigHash: r.ConfigHash, SpecName: opt.SpecName, SpecHash: opt.SpecHash,
 				Dataset: r.Dataset, Method: r.Method.Name, Label: r.Label, Version: r.Method.Version, Params: r.Method.ParamsJSON(),
 				Preprocess: strings.Join(r.Preprocess, ","), Rep: r.Rep, Seed: r.Seed, Objective: math.NaN(),
-				Provenance: opt.Provenance, Status: results.StatusFailed,
+				Provenance: opt.Provenance, Status: results.StatusFailed, Protocol: r.Protocol, KMeans: r.KMeansOr(s.KMeans).JSON(),
 			}, err: context.Cause(rctx)}
 			if len(r.Labels) > 0 {
 				rec.SweepParam, rec.SweepValue = r.Labels[0].SweepParam, r.Labels[0].SweepValue
@@ -525,7 +525,7 @@ func execute(ctx context.Context, r spec.Run, p prepared, memo *methods.Memo, s 
 		ConfigHash: r.ConfigHash, SpecName: opt.SpecName, SpecHash: opt.SpecHash,
 		Dataset: r.Dataset, Method: r.Method.Name, Label: r.Label, Version: r.Method.Version, Params: r.Method.ParamsJSON(),
 		Preprocess: strings.Join(r.Preprocess, ","), Rep: r.Rep, Seed: r.Seed, Objective: math.NaN(),
-		Provenance: opt.Provenance,
+		Provenance: opt.Provenance, Protocol: r.Protocol, KMeans: r.KMeansOr(s.KMeans).JSON(),
 	}
 	rec.Provenance.Started = opt.Now()
 	fail := func(err error) record {
@@ -579,8 +579,9 @@ func execute(ctx context.Context, r spec.Run, p prepared, memo *methods.Memo, s 
 		}
 	}
 	kmStart := time.Now()
+	kmo := r.KMeansOr(s.KMeans) // the method entry's k-means stage, else the spec's
 	km, err := kmeans.Cluster(ctx, res.Embedding, kmeans.Options{
-		K: d.Classes, Replicates: s.KMeans.Replicates, MaxIter: s.KMeans.MaxIter, Tol: s.KMeans.Tol,
+		K: d.Classes, Replicates: kmo.Replicates, MaxIter: kmo.MaxIter, Tol: kmo.Tol,
 	}, rand.New(rand.NewPCG(r.Seed, streamKMeans)))
 	rec.KmSeconds = time.Since(kmStart).Seconds()
 	if err != nil {

@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -13,6 +14,12 @@ type ReferenceFile struct {
 	Units  string `yaml:"units"`  // "percent" or "fraction"
 	// Tables maps dataset → method label → column name → value.
 	Tables map[string]map[string]map[string]float64 `yaml:"tables"`
+	// Causes maps dataset → method label → column name (or "*" for every
+	// column of the row) → the documented reason why a reproduction may
+	// differ from the published value, e.g. "one k-means replicate in the
+	// paper (docs/fidelity.md#k-means-replicates)". A column's own note wins
+	// over the row's "*". Every note must name a cell of Tables.
+	Causes map[string]map[string]map[string]string `yaml:"causes"`
 }
 
 // ReferenceValue is one published value, as a fraction in [0,1].
@@ -20,6 +27,7 @@ type ReferenceValue struct {
 	Dataset, Method, Metric string
 	Value                   float64
 	Source                  string
+	Cause                   string // documented reason for a difference ("" if none)
 }
 
 // LoadReference reads a reference file and returns its values as fractions.
@@ -50,6 +58,21 @@ func LoadReference(path string) ([]ReferenceValue, error) {
 	default:
 		return nil, fmt.Errorf("%s: units must be \"percent\" or \"fraction\", got %q", path, rf.Units)
 	}
+	for ds, t := range rf.Causes {
+		for m, cols := range t {
+			for c, note := range cols {
+				if _, ok := rf.Tables[ds][m]; !ok {
+					return nil, fmt.Errorf("%s: causes: %s/%s names no row of tables", path, ds, m)
+				}
+				if _, ok := rf.Tables[ds][m][c]; !ok && c != "*" {
+					return nil, fmt.Errorf("%s: causes: %s/%s/%s names no cell of tables (a column name, or \"*\" for the whole row)", path, ds, m, c)
+				}
+				if strings.TrimSpace(note) == "" {
+					return nil, fmt.Errorf("%s: causes: %s/%s/%s is empty", path, ds, m, c)
+				}
+			}
+		}
+	}
 	var out []ReferenceValue
 	for ds, t := range rf.Tables {
 		for m, cols := range t {
@@ -57,7 +80,11 @@ func LoadReference(path string) ([]ReferenceValue, error) {
 				if v < 0 || v*scale > 1 {
 					return nil, fmt.Errorf("%s: %s/%s/%s = %v is out of range for units %s", path, ds, m, c, v, rf.Units)
 				}
-				out = append(out, ReferenceValue{Dataset: ds, Method: m, Metric: c, Value: v * scale, Source: rf.Source})
+				cause, ok := rf.Causes[ds][m][c]
+				if !ok {
+					cause = rf.Causes[ds][m]["*"]
+				}
+				out = append(out, ReferenceValue{Dataset: ds, Method: m, Metric: c, Value: v * scale, Source: rf.Source, Cause: strings.TrimSpace(cause)})
 			}
 		}
 	}

@@ -47,6 +47,11 @@ type Spec struct {
 	Datasets    []Dataset       `yaml:"datasets"`
 	Methods     []Method        `yaml:"methods"`
 	Reference   string          `yaml:"reference"` // published values file, relative to the spec
+	// Protocol names a protocol preset (protocol.go, docs/fidelity.md): a
+	// documented bundle of the choices a paper leaves open (k-means
+	// replicates, per-method preprocessing, iteration budgets, restarts)
+	// that fills what the spec leaves unset. "" or "default": none.
+	Protocol string `yaml:"protocol"`
 	// KeepFactors is the number of repetitions (from 0) whose learned
 	// factors are stored for plots; default 1.
 	KeepFactors *int `yaml:"keep_factors"`
@@ -172,7 +177,14 @@ type Method struct {
 	Params  yaml.Node `yaml:"params"`  // method parameters (validated by the method)
 	Planned string    `yaml:"planned"` // non-empty: not runnable yet; the runner skips it with this notice
 	Sweep   *Sweep    `yaml:"sweep"`   // optional parameter sweep: one row per value
-	line    int
+	// Preprocess, when set, replaces the dataset's preprocessing for this
+	// entry's runs (e.g. [l2rows] for a baseline whose reference code
+	// L2-normalises each sample); an empty list means the raw data.
+	Preprocess []string `yaml:"preprocess"`
+	// KMeans, when set, replaces the spec's k-means settings for this
+	// entry's runs (omitted fields take the defaults, as in the spec's).
+	KMeans *KMeans `yaml:"kmeans"`
+	line   int
 }
 
 // Sweep varies one parameter of a method entry over values.
@@ -240,6 +252,9 @@ func Parse(body []byte) (*Spec, error) {
 				s.Methods[i].line = e.Line
 			}
 		}
+	}
+	if err := s.applyProtocol(doc); err != nil {
+		return nil, err
 	}
 	s.fillDefaults()
 	return &s, s.validate()
@@ -330,6 +345,11 @@ func (s *Spec) validate() error {
 		}
 		if m.Sweep != nil && (m.Sweep.Param == "" || len(m.Sweep.Values) == 0) {
 			return fmt.Errorf("line %d: methods[%d].sweep needs param and values", m.line, i)
+		}
+		for _, step := range m.Preprocess {
+			if datasets.StepDoc(step) == "" {
+				return fmt.Errorf("line %d: methods[%d].preprocess: unknown preprocessing step %q (valid: %s)", m.line, i, step, strings.Join(datasets.PreprocessSteps(), ", "))
+			}
 		}
 	}
 	return nil
@@ -476,9 +496,33 @@ type Run struct {
 	Label      string // the first label of the run (see Labels)
 	Labels     []Label
 	Method     *methods.Configured
+	// KMeans is the run's k-means stage: the method entry's override or
+	// the spec's settings.
+	KMeans     KMeans
+	Protocol   string // the spec's protocol preset ("" when none)
 	Rep        int
 	Seed       uint64
 	ConfigHash string
+}
+
+// KMeansOr returns the run's k-means settings, or def when the run has none
+// (a Run built by hand rather than by Expand).
+func (r Run) KMeansOr(def KMeans) KMeans {
+	if r.KMeans == (KMeans{}) {
+		return def
+	}
+	return r.KMeans
+}
+
+// JSON returns the k-means settings as canonical JSON, as stored beside
+// every run.
+func (k KMeans) JSON() string {
+	b, _ := json.Marshal(struct {
+		Replicates int     `json:"replicates"`
+		MaxIter    int     `json:"max_iter"`
+		Tol        float64 `json:"tol"`
+	}{k.Replicates, k.MaxIter, k.Tol})
+	return string(b)
 }
 
 // Label is one table row a run is reported under: the entry's label, and
@@ -524,6 +568,8 @@ func (s *Spec) Expand(reg *methods.Registry, id Identity, f Filter) (*Plan, erro
 	type entry struct {
 		label Label
 		cfg   *methods.Configured
+		pre   []string // nil: the dataset's preprocessing
+		km    KMeans
 	}
 	var entries []entry
 	seenLabels := map[string]int{}
@@ -559,7 +605,11 @@ func (s *Spec) Expand(reg *methods.Registry, id Identity, f Filter) (*Plan, erro
 			if err != nil {
 				return nil, fmt.Errorf("methods[%d] (%s): %w", i, m.Label, err)
 			}
-			entries = append(entries, entry{Label{Name: v.label, SweepParam: v.param, SweepValue: v.value}, cfg})
+			km := s.KMeans
+			if m.KMeans != nil {
+				km = *m.KMeans
+			}
+			entries = append(entries, entry{Label{Name: v.label, SweepParam: v.param, SweepValue: v.value}, cfg, m.Preprocess, km})
 			plan.Labels = append(plan.Labels, v.label)
 		}
 	}
@@ -596,10 +646,14 @@ func (s *Spec) Expand(reg *methods.Registry, id Identity, f Filter) (*Plan, erro
 		}
 		index := map[string]int{} // config hash → position in plan.Runs
 		for _, e := range entries {
+			runPre := pre
+			if e.pre != nil {
+				runPre = e.pre
+			}
 			for _, rep := range seeds {
-				r := Run{Dataset: d.Name, Preprocess: pre, Label: e.label.Name, Labels: []Label{e.label}, Method: e.cfg, Rep: rep,
-					Seed: DeriveSeed(s.Seed, d.Name, rep)}
-				r.ConfigHash = configHash(ident, r, s.KMeans)
+				r := Run{Dataset: d.Name, Preprocess: runPre, Label: e.label.Name, Labels: []Label{e.label}, Method: e.cfg, Rep: rep,
+					KMeans: e.km, Protocol: s.Protocol, Seed: DeriveSeed(s.Seed, d.Name, rep)}
+				r.ConfigHash = configHash(ident, r, e.km)
 				if i, dup := index[r.ConfigHash]; dup {
 					plan.Runs[i].Labels = append(plan.Runs[i].Labels, e.label)
 					continue
