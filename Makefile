@@ -78,13 +78,15 @@ check-report:
 	scripts/check_html.sh $(REPORT)
 
 ## deps: system packages — OpenBLAS, Chromium for the HTML report check, and NumPy and scikit-learn
-##   for the External method's examples and tests (Debian's python3-numpy, python3-sklearn; as root).
+##   for the External method's examples and tests (Debian's python3-numpy, python3-sklearn), pandas for
+##   the export read-back test of results/export (python3-pandas, about 40 s to install); as root.
 deps:
 	@missing=""; \
 	pkg-config --exists openblas 2>/dev/null || missing="$$missing libopenblas-dev pkg-config"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || missing="$$missing python3-numpy"; \
 	/usr/bin/python3 -c 'import sklearn' >/dev/null 2>&1 || missing="$$missing python3-sklearn"; \
+	/usr/bin/python3 -c 'import pandas' >/dev/null 2>&1 || missing="$$missing python3-pandas"; \
 	if [ -n "$$missing" ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
