@@ -320,14 +320,20 @@ const arrayTemplate = `#!/bin/bash
 
 set -euo pipefail
 
-RUNEXP={{q .Runexp}}     # the static runexp binary, at the same path on every node
+# The runexp binary, at this path on every node.
+RUNEXP={{q .Runexp}}
+# The spec (its reference file is found relative to it).
 SPEC={{q .Spec}}
 {{- if .Data}}
-DATA={{q .Data}}         # the datasets (runexp checks their SHA-256 before running)
+# The datasets; runexp checks their SHA-256 before it runs anything.
+DATA={{q .Data}}
 {{- end}}
+# Where the tasks' databases end up: shard-0.db … shard-{{last .Tasks}}.db.
 SHARDS={{q .Dir}}/shards
-SHARD_COUNT={{.Tasks}}          # = the array size: task I runs shard I of SHARD_COUNT
-FILTERS=({{words .Filters}})    # plan filters (--datasets, --methods, --seeds): the same in every task and in merge.sbatch
+# The array size: task I runs shard I of SHARD_COUNT (change it with --array above).
+SHARD_COUNT={{.Tasks}}
+# Plan filters (--datasets, --methods, --seeds): the same in every task and in merge.sbatch.
+FILTERS=({{words .Filters}})
 
 i=$SLURM_ARRAY_TASK_ID
 db=$SHARDS/shard-$i.db
@@ -394,9 +400,11 @@ RUNEXP={{q .Runexp}}
 SPEC={{q .Spec}}
 SHARDS={{q .Dir}}/shards
 SHARD_COUNT={{.Tasks}}
+# The merged database and the report directory.
 DB={{q .DB}}
 REPORT={{q .Report}}
-FILTERS=({{words .Filters}})    # the same filters as the array's
+# The same plan filters as array.sbatch's.
+FILTERS=({{words .Filters}})
 
 shards=()
 for ((i = 0; i < SHARD_COUNT; i++)); do shards+=("$SHARDS/shard-$i.db"); done
