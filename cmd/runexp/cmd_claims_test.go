@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"nmfbench/results"
 )
 
 // TestTwoProcessesOneDatabase starts two runexp processes on the same
@@ -93,5 +95,42 @@ methods:
 		if !reflect.DeepEqual(got[h], want) {
 			t.Fatalf("run %s differs between the shared database and a single process", h)
 		}
+	}
+}
+
+// TestRunTimeoutFlag: the spec's timeout applies to every run, --timeout
+// overrides it, and a run past it is stored as failed, "timed out after D"
+// (exit 1, like any failed run; the next runexp run retries it).
+func TestRunTimeoutFlag(t *testing.T) {
+	dir := t.TempDir()
+	specPath := filepath.Join(dir, "slow.yaml")
+	os.WriteFile(specPath, []byte(`name: slow
+seeds: 1
+timeout: 1h
+datasets: [{name: synthetic}]
+methods:
+  - method: NMF
+    params: {max_iter: 1000000, tol: 0}
+`), 0o644)
+	db := filepath.Join(dir, "t.db")
+	var out, errb bytes.Buffer
+	if code := run(t.Context(), []string{"run", specPath, "--db", db, "-j", "1", "--timeout", "200ms"}, &out, &errb); code != 1 {
+		t.Fatalf("exit %d, want 1 (a failed run): %s", code, errb.String())
+	}
+	s, err := results.OpenReadOnly(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	runs, err := s.Runs(t.Context(), results.Query{})
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("%d runs stored (%v), want 1", len(runs), err)
+	}
+	if r := runs[0]; r.Status != results.StatusFailed || r.Error != "NMF on synthetic: timed out after 200ms" {
+		t.Fatalf("stored run: %s %q; want failed, timed out after 200ms", r.Status, r.Error)
+	}
+	errb.Reset()
+	if code := run(t.Context(), []string{"run", specPath, "--db", db, "--timeout", "-1s"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "--timeout -1s") {
+		t.Fatalf("negative --timeout: exit %d, %s", code, errb.String())
 	}
 }
