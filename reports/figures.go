@@ -119,6 +119,9 @@ func (rep *Report) Figures(ctx context.Context, store *results.Store, workers in
 				}
 			}
 		}
+		if math.IsNaN(chosen) {
+			chosen = fixedInOtherSweep(rep.Sweeps, sw)
+		}
 		if colors == nil {
 			colors = map[string]color.NRGBA{}
 		}
@@ -188,7 +191,7 @@ func panelGrid(n int, width vg.Length) (cols int, rowH vg.Length) {
 }
 
 func tableFigure(t Table, kind string, colors map[string]color.NRGBA, width vg.Length) (*Figure, error) {
-	panels, legend, err := tablePanels(t, kind, colors)
+	panels, legend, err := tablePanels(t, kind, colors, width < 4*vg.Inch)
 	if err != nil {
 		return nil, err
 	}
@@ -211,6 +214,27 @@ func tableFigure(t Table, kind string, colors map[string]color.NRGBA, width vg.L
 		f.Caption = "One point per run (repetition), spread sideways for visibility, over a box plot (median, quartiles, whiskers to 1.5 IQR); crosses: the published value."
 	}
 	return f, nil
+}
+
+// fixedInOtherSweep returns the value sw's parameter is held at in another
+// sweep of the same method on the same dataset (a spec sweeping λ at p = 5
+// and p at λ = 100 chose λ = 100), NaN when no other sweep holds it at one
+// value.
+func fixedInOtherSweep(sweeps []Table, sw Table) float64 {
+	for _, o := range sweeps {
+		if o.Dataset != sw.Dataset || o.Sweep.Base != sw.Sweep.Base || o.Sweep.Param == sw.Sweep.Param || len(o.Rows) == 0 {
+			continue
+		}
+		v := paramValue(o.Rows[0].Params, sw.Sweep.Param)
+		same := !math.IsNaN(v)
+		for _, r := range o.Rows[1:] {
+			same = same && paramValue(r.Params, sw.Sweep.Param) == v
+		}
+		if same {
+			return v
+		}
+	}
+	return math.NaN()
 }
 
 // paramValue returns the numeric value of param in resolved parameters
@@ -341,5 +365,5 @@ func sweepFigure(sw Table, others []Row, colors map[string]color.NRGBA, chosen f
 	return &Figure{Name: fileName(sw.Dataset) + "_sweep_" + fileName(sw.Sweep.Base) + "_" + fileName(sw.Sweep.Param),
 		Dataset: sw.Dataset, Kind: KindSweep, PNG: out.png, SVG: out.svg, PDF: out.pdf,
 		Title:   fmt.Sprintf("%s: sensitivity of %s to %s", sw.Dataset, sw.Sweep.Base, sw.Sweep.Param),
-		Caption: "Mean ± std over the runs at each swept value (ticks at exactly the swept values; log scale when they span two decades or more); dotted line: the value of the main table's " + sw.Sweep.Base + " row; dashed lines: the other methods' means."}, nil
+		Caption: "Mean ± std over the runs at each swept value (ticks at exactly the swept values; log scale when they span two decades or more); dotted line: the value chosen for " + sw.Sweep.Base + " (its main-table row, else the value another sweep holds it at); dashed lines: the other methods' means."}, nil
 }

@@ -232,7 +232,7 @@ var pageTemplate = template.Must(template.New("page").Parse(rankingBlock + `<!DO
 <body>
 <h1>{{.Title}}</h1>
 <p>Built from the results database alone{{if .Generated}} on {{.Generated}}{{end}}.</p>
-<nav>{{range .Sections}}<a href="#{{.ID}}">{{.Title}}</a> {{end}}{{if .Ranking}}<a href="#ranking">Ranking</a> {{end}}<a href="#provenance">Provenance</a> <a href="#files">Files</a></nav>
+<nav>{{range .Sections}}<a href="#{{.ID}}">{{.Title}}</a> {{end}}{{if .Ranking}}<a href="#ranking">Ranking</a> {{end}}{{range .Files}}{{if eq .Href "fidelity.html"}}<a href="fidelity.html">Fidelity</a> {{end}}{{end}}<a href="#provenance">Provenance</a> <a href="#files">Files</a></nav>
 {{range .Sections}}
 <section id="{{.ID}}">
 <h2>{{.Title}}</h2>

@@ -150,7 +150,9 @@ type errorXYs struct {
 // (bars), or the per-repetition values over a box plot (seeds); the
 // published value as a cross. The legend is returned as a strip, to be
 // drawn outside the panels.
-func tablePanels(t Table, kind string, colors map[string]color.NRGBA) ([]*plot.Plot, strip, error) {
+//
+// narrow (one-column figures) sets the method names vertically.
+func tablePanels(t Table, kind string, colors map[string]color.NRGBA, narrow bool) ([]*plot.Plot, strip, error) {
 	names := make([]string, len(t.Rows))
 	cols := make([]color.NRGBA, len(t.Rows))
 	for i, r := range t.Rows {
@@ -261,6 +263,11 @@ func tablePanels(t Table, kind string, colors map[string]color.NRGBA) ([]*plot.P
 			}
 		}
 		nominalX(p, names)
+		if narrow && len(names) > 3 {
+			p.X.Tick.Label.Rotation = math.Pi / 2
+			p.X.Tick.Label.XAlign = text.XRight
+			p.X.Tick.Label.YAlign = text.YCenter
+		}
 		p.X.Min, p.X.Max = -0.6, float64(len(names))-0.4
 		if kind == KindBars {
 			p.Y.Min = 0
@@ -502,7 +509,9 @@ func relativeTrace(obj []float64) (rel []float64, ok bool) {
 // one. On the log axis values below floor (the run's best, 0) are drawn
 // at floor.
 func convergencePanel(title, xLabel string, labels []string, bands []band, colors map[string]color.NRGBA, logY bool, legend *strip) (*plot.Plot, error) {
-	p := newPanel(title, xLabel, "(f − f*) / (f₀ − f*)", false)
+	// The quantity is named in the title: gonum reserves room above the
+	// data for a long rotated y label, which would leave a gap.
+	p := newPanel("(f − f*) / (f₀ − f*) "+title, xLabel, "", false)
 	// On the log axis a median that reached 0 (the run's best) ends the
 	// line there; quartiles below the floor are drawn at it.
 	floor, top := math.Inf(1), 1.0
@@ -698,7 +707,7 @@ func sweepPanels(sw Table, others []Row, colors map[string]color.NRGBA, chosen f
 			l.LineStyle.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
 			p.Add(l)
 			if j == 0 {
-				legend.add(fmt.Sprintf("chosen %s = %s (main table)", sw.Sweep.Param, uniformLabels([]float64{chosen})[0]), l)
+				legend.add(fmt.Sprintf("chosen %s = %s", sw.Sweep.Param, valueLabels([]float64{chosen})[0]), l)
 			}
 		}
 		if len(pts) > 0 {

@@ -285,6 +285,28 @@ func tidyExp(s string) string {
 	return m + "e" + sign + e
 }
 
+// valueLabels formats given values (a sweep's) in one format: the shortest
+// plain decimal of each (0.1, 1, 10, 1000), or, when the magnitudes reach
+// 10⁵ or fall below 10⁻³, the exponent form of uniformLabels.
+func valueLabels(vs []float64) []string {
+	big, small := 0.0, math.Inf(1)
+	for _, v := range vs {
+		a := math.Abs(v)
+		big = math.Max(big, a)
+		if a > 0 {
+			small = math.Min(small, a)
+		}
+	}
+	if big >= 1e5 || small < 1e-3 {
+		return uniformLabels(vs)
+	}
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return out
+}
+
 // decadeTicks label a log axis at the powers of ten in range, as "1e-3",
 // with 2× and 5× ticks labelled too when fewer than two powers of ten fall
 // in range (so that a log axis never has a single labelled tick).
@@ -336,7 +358,7 @@ type valueTicks struct {
 
 // Ticks implements plot.Ticker.
 func (v valueTicks) Ticks(lo, hi float64) []plot.Tick {
-	labels := uniformLabels(v.values)
+	labels := valueLabels(v.values)
 	var ticks []plot.Tick
 	for i, x := range v.values {
 		if x >= lo && x <= hi {

@@ -189,6 +189,11 @@ func Write(ctx context.Context, store *results.Store, opt Options) ([]string, er
 		}
 		files = append(files, "ranking.html")
 	}
+	if ok, err := writeFidelity(ctx, store, rep, write); err != nil { // fidelity.go
+		return paths, err
+	} else if ok {
+		files = append(files, "fidelity.html", "fidelity.md")
+	}
 	files = append(files, "index.html")
 	if err := write("index.html", func(w io.Writer) error { return WriteHTML(w, rep, figs, notes, files) }); err != nil {
 		return paths, err
