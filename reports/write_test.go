@@ -48,7 +48,7 @@ func TestWriteFiles(t *testing.T) {
 	want := []string{"COIL20.md", "COIL20.csv", "COIL20.tex", "toy.md", "toy.csv", "toy.tex",
 		"COIL20_ours.tex", "COIL20_paper.tex", "toy_ours.tex", "toy_paper.tex",
 		"COIL20_sweep_GNMF_lambda.md", "COIL20_sweep_GNMF_lambda.csv", "COIL20_sweep_GNMF_lambda.tex",
-		"tables.md", "provenance.md", "index.html", "runs.csv"}
+		"tables.md", "provenance.md", "index.html", "runs.csv", "fidelity.md", "fidelity.html"}
 	// Figures: PNG and SVG of each; bases of every method with factors
 	// (Kmeans has none), convergence of the methods with traces.
 	// Basis mosaics: 32×32 tiles zoomed 3× and 6×6 tiles zoomed 16×, one
