@@ -158,7 +158,7 @@ func (e *exporter) runs() error {
 		return err
 	}
 	err = table(e, "runs", `SELECT id, config_hash, spec_name, spec_hash, dataset, method, label, method_version,
-		params, preprocess, rep, seed, status, error, labels, COALESCE(iterations, 0), COALESCE(converged, 0), objective,
+		params, preprocess, protocol, kmeans, rep, seed, status, error, labels, COALESCE(iterations, 0), COALESCE(converged, 0), objective,
 		COALESCE(fit_seconds, 0), COALESCE(kmeans_seconds, 0), COALESCE(git_revision, ''), COALESCE(go_version, ''),
 		COALESCE(blas, ''), COALESCE(blas_env, ''), COALESCE(host, ''), COALESCE(started_at, ''), COALESCE(finished_at, '')
 		FROM runs ORDER BY id`, func(rows *sql.Rows, emit func(Run) error) error {
@@ -167,7 +167,7 @@ func (e *exporter) runs() error {
 		var labels []byte
 		var obj sql.NullFloat64
 		if err := rows.Scan(&r.RunID, &r.ConfigHash, &r.SpecName, &r.SpecHash, &r.Dataset, &r.Method, &r.Label, &r.MethodVersion,
-			&r.Params, &r.Preprocess, &r.Rep, &seed, &r.Status, &r.Error, &labels, &r.Iterations, &r.Converged, &obj,
+			&r.Params, &r.Preprocess, &r.Protocol, &r.KMeans, &r.Rep, &seed, &r.Status, &r.Error, &labels, &r.Iterations, &r.Converged, &obj,
 			&r.FitSeconds, &r.KmeansSeconds, &r.GitRevision, &r.GoVersion, &r.BLAS, &r.BLASEnv, &r.Host, &r.StartedAt, &r.FinishedAt); err != nil {
 			return err
 		}
@@ -351,10 +351,10 @@ func (e *exporter) specs() error {
 }
 
 func (e *exporter) references() error {
-	return table(e, "reference_values", `SELECT dataset, method, metric, value, source FROM reference_values ORDER BY dataset, method, metric`,
+	return table(e, "reference_values", `SELECT dataset, method, metric, value, source, cause FROM reference_values ORDER BY dataset, method, metric`,
 		func(rows *sql.Rows, emit func(ReferenceValue) error) error {
 			var r ReferenceValue
-			if err := rows.Scan(&r.Dataset, &r.Method, &r.Metric, &r.Value, &r.Source); err != nil {
+			if err := rows.Scan(&r.Dataset, &r.Method, &r.Metric, &r.Value, &r.Source, &r.Cause); err != nil {
 				return err
 			}
 			return emit(r)

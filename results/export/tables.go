@@ -18,6 +18,8 @@ type Run struct {
 	MethodVersion int64    `parquet:"method_version"`
 	Params        string   `parquet:"params"`
 	Preprocess    string   `parquet:"preprocess"`
+	Protocol      string   `parquet:"protocol"`
+	KMeans        string   `parquet:"kmeans"`
 	Rep           int64    `parquet:"rep"`
 	Seed          uint64   `parquet:"seed"`
 	Status        string   `parquet:"status"`
@@ -107,6 +109,7 @@ type ReferenceValue struct {
 	Metric  string  `parquet:"metric"`
 	Value   float64 `parquet:"value"`
 	Source  string  `parquet:"source"`
+	Cause   string  `parquet:"cause"`
 }
 
 // MethodOrder is one row of the method_order table (display order).
