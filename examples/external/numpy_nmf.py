@@ -40,17 +40,18 @@ def main():
     V = np.abs(rng.standard_normal((n, r))) * scale
     xx = float(np.vdot(X, X))
 
-    def objective():
-        # ||X - V U^T||^2 = ||X||^2 - 2 tr(U^T X^T V) + tr(U^T U V^T V)
-        XU = X @ U
-        return xx - 2.0 * float(np.vdot(XU, V)) + float(np.vdot(U.T @ U, V.T @ V))
+    def objective(XU, UtU):
+        # ||X - V U^T||^2 = ||X||^2 - 2 tr(U^T X^T V) + tr(U^T U V^T V), reusing
+        # X U and U^T U from the V update: two n x d x r products per iteration.
+        return xx - 2.0 * float(np.vdot(XU, V)) + float(np.vdot(UtU, V.T @ V))
 
-    prev = objective()
+    prev = objective(X @ U, U.T @ U)
     trace.record(prev)
     for _ in range(max_iter):
         U *= (X.T @ V) / (U @ (V.T @ V) + eps)
-        V *= (X @ U) / (V @ (U.T @ U) + eps)
-        cur = objective()
+        XU, UtU = X @ U, U.T @ U
+        V *= XU / (V @ UtU + eps)
+        cur = objective(XU, UtU)
         if not nb.finite(cur):
             raise SystemExit("numpy_nmf: objective became %r (numerical breakdown)" % cur)
         trace.record(cur)
