@@ -70,24 +70,25 @@ func Export(ctx context.Context, dbPath, dir, format string) (*Manifest, error) 
 		return nil, err
 	}
 	st.Close()
-	db, err := sql.Open("sqlite3", fileURI(dbPath)+"?mode=ro&_busy_timeout=10000")
-	if err != nil {
-		return nil, fmt.Errorf("open results database %s: %w", dbPath, err)
-	}
-	defer func() { db.Close() }()
-	if err := db.PingContext(ctx); err != nil {
-		// A read-only directory without the WAL index: read the file as immutable.
-		db.Close()
-		if db, err = sql.Open("sqlite3", fileURI(dbPath)+"?mode=ro&immutable=1"); err != nil {
+	m := &Manifest{ExportVersion: ManifestVersion, Database: dbPath, Format: format, Created: time.Now().UTC().Format(time.RFC3339)}
+	// As results.OpenReadOnly: a read-only directory without the WAL index
+	// is read as an immutable file.
+	var db *sql.DB
+	for _, mode := range []string{"mode=ro&_busy_timeout=10000", "mode=ro&immutable=1"} {
+		if db, err = sql.Open("sqlite3", fileURI(dbPath)+"?"+mode); err != nil {
 			return nil, fmt.Errorf("open results database %s: %w", dbPath, err)
 		}
+		if err = db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&m.SchemaVersion); err == nil {
+			break
+		}
+		db.Close()
 	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: read schema version: %w", dbPath, err)
+	}
+	defer db.Close()
 	if err := os.MkdirAll(filepath.Join(dir, "factors"), 0o755); err != nil {
 		return nil, fmt.Errorf("create export directory: %w", err)
-	}
-	m := &Manifest{ExportVersion: ManifestVersion, Database: dbPath, Format: format, Created: time.Now().UTC().Format(time.RFC3339)}
-	if err := db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&m.SchemaVersion); err != nil {
-		return nil, fmt.Errorf("%s: read schema version: %w", dbPath, err)
 	}
 	e := &exporter{ctx: ctx, db: db, dir: dir, format: format, m: m}
 	steps := []func() error{e.runs, e.scores, e.runLabels, e.traces, e.factors, e.specs, e.references, e.methodOrder, e.datasets}
