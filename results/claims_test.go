@@ -186,3 +186,30 @@ func TestClaimsNotMerged(t *testing.T) {
 		t.Fatal("a read-only store gave a claimer")
 	}
 }
+
+// Two processes (here two handles on one file) claim the same run: the
+// first computes it, the second waits; once it is stored and the claim
+// done, the second skips it.
+func ExampleStore_NewClaimer() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "claims")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "results.db")
+	first, _ := Open(path)
+	defer first.Close()
+	second, _ := Open(path)
+	defer second.Close()
+	a, _ := first.NewClaimer(ctx, ClaimOptions{})
+	b, _ := second.NewClaimer(ctx, ClaimOptions{})
+
+	sa, _ := a.Claim(ctx, "3f2a…")
+	sb, _ := b.Claim(ctx, "3f2a…")
+	fmt.Println(sa, "|", sb)
+	// … the first computes the run and saves it, then:
+	a.Done(ctx, "3f2a…")
+	sb, _ = b.Claim(ctx, "3f2a…")
+	fmt.Println(sb)
+	// Output:
+	// claimed | held elsewhere
+	// settled
+}
