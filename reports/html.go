@@ -46,6 +46,7 @@ type htmlLink struct{ Text, Href string }
 // htmlRuns is the per-run table of a dataset.
 type htmlRuns struct {
 	ID    string
+	Title string // the dataset
 	Heads []string
 	Rows  [][]htmlCell
 	CSV   string
@@ -237,6 +238,7 @@ var pageTemplate = template.Must(template.New("page").Parse(rankingBlock + `<!DO
 <section id="{{.ID}}">
 <h2>{{.Title}}</h2>
 {{range .Tables}}
+<div class="wide">
 <table class="results" id="{{.ID}}">
 <thead>
 <tr><th class="label" rowspan="{{if .SubHeads}}2{{else}}1{{end}}">Method</th><th rowspan="{{if .SubHeads}}2{{else}}1{{end}}">runs</th>{{$span := .Span}}{{range .Heads}}<th colspan="{{$span}}">{{.}}</th>{{end}}<th rowspan="{{if .SubHeads}}2{{else}}1{{end}}">s/run</th><th class="label" rowspan="{{if .SubHeads}}2{{else}}1{{end}}">parameters (resolved, defaults included)</th></tr>
@@ -246,6 +248,7 @@ var pageTemplate = template.Must(template.New("page").Parse(rankingBlock + `<!DO
 {{range .Rows}}<tr>{{range .}}<td{{if .Class}} class="{{.Class}}"{{end}}{{if .Title}} title="{{.Title}}"{{end}}>{{if .Bold}}<strong>{{.Text}}</strong>{{else}}{{.Text}}{{end}}{{if .Mark}}<span class="mark">{{.Mark}}</span>{{end}}</td>{{end}}</tr>
 {{end}}</tbody>
 </table>
+</div>
 <p class="legend">{{.Legend}}</p>
 <p class="files">Table files: {{range $i, $f := .Files}}{{if $i}} · {{end}}<a href="{{$f.Href}}">{{$f.Text}}</a>{{end}}</p>
 {{if .TestNote}}<p class="note"><strong>Note:</strong> {{.TestNote}}</p>{{end}}
@@ -264,7 +267,7 @@ var pageTemplate = template.Must(template.New("page").Parse(rankingBlock + `<!DO
 {{end}}
 {{with .Runs}}
 <details id="{{.ID}}">
-<summary>Every run ({{len .Rows}}): dataset {{$.Title}}</summary>
+<summary>Every run of {{.Title}} ({{len .Rows}}): dataset, method, repetition, seed, every score, iterations, seconds, status</summary>
 <p class="files">Also in <a href="{{.CSV}}">{{.CSV}}</a> (every dataset, full precision).</p>
 <div class="scroll">
 <table class="runs">

@@ -13,7 +13,7 @@ import (
 // newHTMLRuns returns the per-run table of dataset ds: one row per run
 // the report counts, scores scaled as in the tables.
 func newHTMLRuns(rep *Report, ds string) *htmlRuns {
-	hr := &htmlRuns{ID: "runs-" + fileName(ds), CSV: "runs.csv"}
+	hr := &htmlRuns{ID: "runs-" + fileName(ds), Title: ds, CSV: "runs.csv"}
 	hr.Heads = []string{"method", "rep", "seed"}
 	for _, s := range rep.Scores {
 		hr.Heads = append(hr.Heads, heading(s, s))
@@ -172,7 +172,8 @@ th { border-bottom: 1px solid #444; }
 thead tr:first-child th { border-bottom: none; }
 tbody tr:nth-child(even) { background: #f6f6f6; }
 td.label, th.label { text-align: left; }
-td.params { text-align: left; white-space: normal; font-size: 0.8em; color: #555; min-width: 16em; max-width: 30em; }
+td.params { text-align: left; white-space: normal; font-size: 0.75em; color: #555; min-width: 14em; max-width: 24em; line-height: 1.25; }
+.wide { overflow-x: auto; }
 td.failed { color: #b03030; white-space: normal; }
 td.paper { color: #666; }
 td.diff { color: #2a7a2a; }
@@ -190,17 +191,22 @@ summary { cursor: pointer; font-weight: bold; }
 pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; font-size: 0.85em; }
 .scroll { overflow-x: auto; max-height: 40em; overflow-y: auto; }
 figure { margin: 1.2em 0; }
-figure img { max-width: 100%; border: 1px solid #ddd; }
+figure img { width: 100%; max-width: 960px; border: 1px solid #ddd; }
 figure.bases img { image-rendering: pixelated; }
 figcaption { font-size: 0.85em; color: #444; max-width: 1100px; }
 .notes { font-size: 0.85em; color: #666; }
 </style>`
 
 const loadScript = `<script>
-window.addEventListener("error", function (e) {
-  var n = Number(document.body.getAttribute("data-errors") || 0) + 1;
-  document.body.setAttribute("data-errors", String(n));
-});
+(function () {
+  function count() {
+    var n = Number(document.body.getAttribute("data-errors") || 0) + 1;
+    document.body.setAttribute("data-errors", String(n));
+  }
+  window.addEventListener("error", count, true);
+  var err = console.error;
+  console.error = function () { count(); return err.apply(console, arguments); };
+})();
 window.addEventListener("load", function () {
   var imgs = document.images, ok = 0;
   for (var i = 0; i < imgs.length; i++) {
