@@ -15,7 +15,8 @@
 # It needs root (to install packages and run slurmd); elsewhere it skips with
 # a message. Environment: NMFBENCH_DATA (the datasets), RUNEXP (default
 # bin/runexp), SLURM_TEST_TIMEOUT (seconds to wait for the jobs, default 600),
-# KEEP=1 keeps the temporary directory.
+# SLURMCTLD_PORT (slurmd takes the next port; default: the first free pair of
+# 6817, 16817, …), KEEP=1 keeps the temporary directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -75,7 +76,15 @@ t0=$(now)
 single_secs=$(secs "$t0" "$(now)")
 "$RUNEXP" report --db "$T/single.db" --out "$T/report-single" --no-plots >/dev/null
 
-# 2. The cluster.
+# 2. The cluster, on the first pair of free ports (a system slurmctld may hold 6817).
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+ctld_port=${SLURMCTLD_PORT:-}
+if [ -z "$ctld_port" ]; then
+  for p in 6817 16817 26817 36817; do
+    if ! listening "$p" && ! listening $((p + 1)); then ctld_port=$p; break; fi
+  done
+  [ -n "$ctld_port" ] || die "no free port pair for slurmctld/slurmd (tried 6817, 16817, 26817, 36817; set SLURMCTLD_PORT)"
+fi
 host=$(hostname -s)
 cpus=$(( $(nproc) < 2 ? $(nproc) : 2 ))
 mkdir -p "$T/munge" "$T/state" "$T/spool" "$T/log"
@@ -85,8 +94,8 @@ ClusterName=nmfbench-test
 SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
-SlurmctldPort=${SLURMCTLD_PORT:-6817}
-SlurmdPort=${SLURMD_PORT:-6818}
+SlurmctldPort=$ctld_port
+SlurmdPort=$((ctld_port + 1))
 AuthType=auth/munge
 CredType=cred/munge
 AuthInfo=socket=$T/munge/munge.socket
@@ -128,7 +137,7 @@ for _ in $(seq 120); do
 done
 [ -n "$up" ] || die "node $host not idle within 60 s: $(scontrol show node "$host" 2>&1 | grep -o 'State=[^ ]*')"
 bringup_secs=$(secs "$t0" "$(now)")
-echo "test-slurm: cluster up in ${bringup_secs} s (munged, slurmctld, slurmd: pids ${pids[*]}; node $host, $cpus CPUs)"
+echo "test-slurm: cluster up in ${bringup_secs} s (munged, slurmctld, slurmd: pids ${pids[*]}; node $host, $cpus CPUs; ports $ctld_port, $((ctld_port + 1)))"
 
 # 4. The job array and the merge job.
 t0=$(now)
