@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-var updateGolden = flag.Bool("update", false, "rewrite the golden files of testdata/slurm")
+var updateGolden = flag.Bool("update-slurm", false, "rewrite the golden files of testdata/slurm")
 
 // slurmSpec is the spec the Slurm tests write scripts for.
 func slurmSpec(t *testing.T) string {
@@ -47,7 +47,7 @@ func generate(t *testing.T, dir string, args ...string) (map[string]string, stri
 
 // TestSlurmScriptsGolden: the scripts written for two command lines (one
 // with every option, one with node-local scratch) are the reviewed ones in
-// testdata/slurm (go test -run SlurmScriptsGolden -update rewrites them).
+// testdata/slurm (go test -run SlurmScriptsGolden -update-slurm rewrites them).
 func TestSlurmScriptsGolden(t *testing.T) {
 	for _, c := range []struct {
 		name string
@@ -75,7 +75,7 @@ func TestSlurmScriptsGolden(t *testing.T) {
 				}
 				want, err := os.ReadFile(golden)
 				if err != nil {
-					t.Fatalf("%v (go test -run SlurmScriptsGolden -update writes it)", err)
+					t.Fatalf("%v (go test -run SlurmScriptsGolden -update-slurm writes it)", err)
 				}
 				if body != string(want) {
 					t.Errorf("%s differs from %s:\n%s", name, golden, body)
