@@ -24,15 +24,14 @@ type modeParams struct {
 // behaveRegistry has one method S whose fit is chosen by its mode: "slow"
 // waits a little (so that two pools overlap) and succeeds, "wait" waits on
 // its context for up to a minute, "stuck" ignores its context for stuck
-// seconds. first, when set, is called on the registry's first fit.
-func behaveRegistry(calls *atomic.Int64, first func(), stuckEnded *atomic.Bool) *methods.Registry {
-	var once sync.Once
+// seconds. before, when set, is called at the start of every fit.
+func behaveRegistry(calls *atomic.Int64, before func(), stuckEnded *atomic.Bool) *methods.Registry {
 	r := &methods.Registry{}
 	methods.RegisterIn(r, methods.Definition[modeParams]{Name: "S", Summary: "test", Version: 1, Defaults: modeParams{Mode: "slow"},
 		Fit: func(ctx context.Context, p *methods.Problem, prm modeParams) (*methods.Result, error) {
 			calls.Add(1)
-			if first != nil {
-				once.Do(first)
+			if before != nil {
+				before()
 			}
 			switch prm.Mode {
 			case "slow", "slow2":
@@ -76,11 +75,12 @@ func TestTwoProcessesRunEachConfigurationOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "shared.db")
 	var callsA, callsB atomic.Int64
 	startedA, startedB := make(chan struct{}), make(chan struct{})
-	// Each pool's first fit waits (at most 10 s) until the other pool has
-	// begun one, so that both really run at once.
+	// Every fit of a pool waits (at most 10 s) until the other pool has
+	// begun one, so that neither finishes the plan before the other starts.
 	meet := func(mine, other chan struct{}) func() {
+		var once sync.Once
 		return func() {
-			close(mine)
+			once.Do(func() { close(mine) })
 			select {
 			case <-other:
 			case <-time.After(10 * time.Second):
