@@ -34,9 +34,7 @@ func cmdSlurm(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	report := fs.String("report", "", "report directory (default DIR/report)")
 	dataDir := fs.String("data-dir", "", "dataset directory as the nodes see it (default: $NMFBENCH_DATA, else ../shared/datasets, made absolute)")
 	runexpPath := fs.String("runexp", "", "runexp binary as the nodes see it (default: this binary)")
-	dsFilter := fs.String("datasets", "", "comma-separated subset of the spec's datasets (passed to every task)")
-	mFilter := fs.String("methods", "", "comma-separated row labels to run (passed to every task)")
-	seeds := fs.Int("seeds", 0, "only the first N repetitions (passed to every task; 0: all)")
+	pf := addPlanFlags(fs) // passed on to every task and to the merge job's status check
 	timeout := fs.Duration("timeout", 0, "time limit of each run, passed to runexp run --timeout (0: the spec's)")
 	scratch := fs.String("scratch", "", `node-local directory each task runs its database in, copied to DIR/shards when the task ends (e.g. '$TMPDIR'; default: none, the database is written in DIR/shards directly)`)
 	submit := fs.Bool("submit", false, "submit the array and the merge job (sbatch) and print their job ids")
@@ -60,9 +58,6 @@ func cmdSlurm(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *partition != "" && !slurmName.MatchString(*partition) {
 		return specError{fmt.Errorf("--partition %q: a partition name (or comma-separated names) of letters, digits, _ . -", *partition)}
 	}
-	if *seeds < 0 || *seeds > spec.MaxSeeds {
-		return specError{fmt.Errorf("--seeds %d: must be in [0, %d] (0: all the spec's repetitions)", *seeds, spec.MaxSeeds)}
-	}
 	if *timeout < 0 {
 		return specError{fmt.Errorf("--timeout %s: must be positive (0: the spec's)", *timeout)}
 	}
@@ -72,7 +67,7 @@ func cmdSlurm(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	// The plan is expanded here, as every task will, so that a broken spec
 	// or filter fails now rather than in N tasks.
-	s, _, err := spec.Load(specPath)
+	s, _, err := pf.load(specPath)
 	if err != nil {
 		return specError{err}
 	}
@@ -80,8 +75,7 @@ func cmdSlurm(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	filter := spec.Filter{Datasets: splitList(*dsFilter), Methods: splitList(*mFilter), Seeds: *seeds}
-	plan, err := s.Expand(methods.Default, src.Identity, filter)
+	plan, err := s.Expand(methods.Default, src.Identity, pf.filter())
 	if err != nil {
 		return specError{fmt.Errorf("%s: %w", specPath, err)}
 	}
@@ -135,13 +129,16 @@ func cmdSlurm(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if c.Runexp, err = filepath.Abs(c.Runexp); err != nil {
 		return err
 	}
-	for _, f := range []struct{ name, v string }{{"--datasets", *dsFilter}, {"--methods", *mFilter}} {
+	for _, f := range []struct{ name, v string }{{"--datasets", pf.datasets}, {"--methods", pf.methods}, {"--method-names", pf.methodNames}} {
 		if f.v != "" {
 			c.Filters = append(c.Filters, f.name, f.v)
 		}
 	}
-	if *seeds > 0 {
-		c.Filters = append(c.Filters, "--seeds", fmt.Sprint(*seeds))
+	if pf.seeds > 0 {
+		c.Filters = append(c.Filters, "--seeds", fmt.Sprint(pf.seeds))
+	}
+	for _, v := range pf.sets {
+		c.Filters = append(c.Filters, "--set", v)
 	}
 	if *timeout > 0 {
 		c.RunArgs = append(c.RunArgs, "--timeout", timeout.String())
@@ -332,7 +329,8 @@ DATA={{q .Data}}
 SHARDS={{q .Dir}}/shards
 # The array size: task I runs shard I of SHARD_COUNT (change it with --array above).
 SHARD_COUNT={{.Tasks}}
-# Plan filters (--datasets, --methods, --seeds): the same in every task and in merge.sbatch.
+# Plan filters and overrides (--datasets, --methods, --method-names, --seeds, --set): the same
+# in every task and in merge.sbatch.
 FILTERS=({{words .Filters}})
 
 i=$SLURM_ARRAY_TASK_ID
@@ -403,7 +401,7 @@ SHARD_COUNT={{.Tasks}}
 # The merged database and the report directory.
 DB={{q .DB}}
 REPORT={{q .Report}}
-# The same plan filters as array.sbatch's.
+# The same plan filters and overrides as array.sbatch's.
 FILTERS=({{words .Filters}})
 
 shards=()

@@ -95,7 +95,7 @@ func TestSlurmScriptsParse(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "job")
 	got, _ := generate(t, dir, slurmSpec(t), "--array", "5", "--cpus-per-task", "3", "--dir", dir, "--data-dir", "/data",
-		"--runexp", "/opt/runexp", "--scratch", "/local/scratch")
+		"--runexp", "/opt/runexp", "--scratch", "/local/scratch", "--set", "GNMF.max_iter=10", "--method-names", "GNMF,Kmeans")
 	for _, name := range []string{"array.sbatch", "merge.sbatch", "submit.sh"} {
 		if out, err := exec.Command(bash, "-n", filepath.Join(dir, name)).CombinedOutput(); err != nil {
 			t.Errorf("bash -n %s: %v\n%s", name, err, out)
@@ -104,10 +104,14 @@ func TestSlurmScriptsParse(t *testing.T) {
 	a := got["array.sbatch"]
 	for _, want := range []string{"#SBATCH --array=0-4\n", "#SBATCH --cpus-per-task=3\n", "#SBATCH --output=$DIR/logs/shard-%a.out\n",
 		`--shard "$i/$SHARD_COUNT"`, "SHARD_COUNT=5\n", `-j "${SLURM_CPUS_PER_TASK:-1}"`, "export OPENBLAS_NUM_THREADS=1\n",
-		"work=/local/scratch/nmfbench-$SLURM_JOB_ID-$i\n", `"$RUNEXP" merge --force -o "$db"`} {
+		"work=/local/scratch/nmfbench-$SLURM_JOB_ID-$i\n", `"$RUNEXP" merge --force -o "$db"`,
+		"FILTERS=(--method-names GNMF,Kmeans --set GNMF.max_iter=10)\n"} {
 		if !strings.Contains(a, want) {
 			t.Errorf("array.sbatch lacks %q", want)
 		}
+	}
+	if !strings.Contains(got["merge.sbatch"], "FILTERS=(--method-names GNMF,Kmeans --set GNMF.max_iter=10)\n") {
+		t.Error("merge.sbatch does not check the plan with the array's filters and overrides")
 	}
 	if strings.Contains(a, "#SBATCH --time") || strings.Contains(a, "#SBATCH --partition") {
 		t.Error("array.sbatch sets --time or --partition though none was given")
