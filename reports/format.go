@@ -408,7 +408,7 @@ func WriteLaTeX(w io.Writer, t Table) error {
 		fmt.Fprintf(&b, "%s & %s", label, runs)
 		for j, c := range r.Cells {
 			field := t.Columns[j].Field
-			cell := texCell(c, field, " \\pm ")
+			cell := texCell(c, field, false)
 			fmt.Fprintf(&b, " & %s", cell)
 			if paper {
 				d := signed(c.Diff(), field, texDash)
@@ -427,7 +427,7 @@ func WriteLaTeX(w io.Writer, t Table) error {
 
 // WriteLaTeXStyle writes t as a booktabs tabular in one of the LaTeX
 // styles: LaTeXFull is WriteLaTeX; LaTeXOurs has one column per metric,
-// mean±sd, and fits one column of a two-column paper (10 pt); LaTeXPaper is
+// mean and sd, and fits one column of a two-column paper (10 pt); LaTeXPaper is
 // the same with each method's published values on a second line, in
 // parentheses. The compact styles set \small and a 3 pt column separation
 // inside a group, put the runs and the legend in a comment above the
@@ -451,9 +451,16 @@ func WriteLaTeXStyle(w io.Writer, t Table, style string) error {
 	for i, r := range t.Rows {
 		runs[i] = r.Label + " " + runsText(r)
 	}
+	if t.Sweep != nil {
+		fmt.Fprintf(&b, "%% %s\n", texComment(t.Title))
+	}
 	fmt.Fprintf(&b, "%% Runs per method: %s\n", texComment(strings.Join(runs, "; ")))
-	b.WriteString("\\begingroup\\small\\setlength{\\tabcolsep}{3pt}\n")
-	fmt.Fprintf(&b, "\\begin{tabular}{@{}l%s@{}}\n\\toprule\nMethod", strings.Repeat("r", len(t.Columns)))
+	b.WriteString("\\begingroup\\footnotesize\\setlength{\\tabcolsep}{3pt}\n")
+	first := "Method"
+	if t.Sweep != nil {
+		first = texText(t.Sweep.Param) // the method is named in the comment above
+	}
+	fmt.Fprintf(&b, "\\begin{tabular}{@{}l%s@{}}\n\\toprule\n%s", strings.Repeat("r", len(t.Columns)), first)
 	unit := ""
 	if allPercent(t) {
 		unit = " (\\%)"
@@ -466,17 +473,21 @@ func WriteLaTeXStyle(w io.Writer, t Table, style string) error {
 		}
 	}
 	if unit != "" {
-		b.WriteString(" \\\\\n & \\multicolumn{" + strconv.Itoa(len(t.Columns)) + "}{c}{mean $\\pm$ sd" + unit + "}")
+		b.WriteString(" \\\\\n & \\multicolumn{" + strconv.Itoa(len(t.Columns)) + "}{c}{mean$_{\\pm\\mathrm{sd}}$" + unit + "}")
 	}
 	b.WriteString(" \\\\\n\\midrule\n")
 	for _, r := range t.Rows {
-		label := texText(r.Label)
+		name := r.Label
+		if r.Sweep != nil {
+			name = r.Sweep.Value // the method and parameter head the column
+		}
+		label := texText(name)
 		if strings.HasPrefix(label, "[") {
 			label = "{}" + label
 		}
 		b.WriteString(label)
 		for j, c := range r.Cells {
-			b.WriteString(" & " + texCell(c, t.Columns[j].Field, "{\\pm}"))
+			b.WriteString(" & " + texCell(c, t.Columns[j].Field, true))
 		}
 		b.WriteString(" \\\\\n")
 		if paper {
@@ -501,21 +512,39 @@ func WriteLaTeXStyle(w io.Writer, t Table, style string) error {
 	return err
 }
 
-// texCell is mean pm std in math mode (bold when best) with the dagger of
-// a significant test; pm is the LaTeX of the ± sign.
-func texCell(c Cell, field, pm string) string {
+// texCell is mean ± std in math mode (bold when best) with the dagger of
+// a significant test; compact sets the deviation as a subscript,
+// $63.58_{\pm 3.67}$, which keeps four metrics within one column.
+func texCell(c Cell, field string, compact bool) string {
 	mean, std := num(c.Mean, field, texDash), num(c.Std, field, texDash)
+	if compact && std != texDash {
+		std = strconv.FormatFloat(scaleOf(field)*c.Std, 'f', 1, 64)
+	}
 	var cell string
 	if mean == texDash {
 		cell = texDash
 	} else {
 		if c.Best {
-			mean, std = "\\mathbf{"+mean+"}", "\\mathbf{"+std+"}"
+			mean = "\\mathbf{" + mean + "}"
+			if !compact {
+				std = "\\mathbf{" + std + "}"
+			}
 		}
-		if std == texDash {
+		switch {
+		case std == texDash:
 			cell = "$" + mean + "$"
-		} else {
-			cell = "$" + mean + pm + std + "$"
+		case compact:
+			// The mark stacks above the subscript: $63.58_{\pm 3.67}^{\ddagger}$.
+			sup := ""
+			switch c.Marker() {
+			case "†":
+				sup = "^{\\dagger}"
+			case "‡":
+				sup = "^{\\ddagger}"
+			}
+			return "$" + mean + "_{\\pm " + std + "}" + sup + "$"
+		default:
+			cell = "$" + mean + " \\pm " + std + "$"
 		}
 	}
 	switch c.Marker() {
