@@ -36,7 +36,7 @@ func cmdSlurm(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	runexpPath := fs.String("runexp", "", "runexp binary as the nodes see it (default: this binary)")
 	pf := addPlanFlags(fs) // passed on to every task and to the merge job's status check
 	timeout := fs.Duration("timeout", 0, "time limit of each run, passed to runexp run --timeout (0: the spec's)")
-	scratch := fs.String("scratch", "", `node-local directory each task runs its database in, copied to DIR/shards when the task ends (e.g. '$TMPDIR'; default: none, the database is written in DIR/shards directly)`)
+	scratch := fs.String("scratch", "", `node-local directory each task runs its database in, copied to DIR/shards when the task ends (e.g. '${TMPDIR:-/tmp}', expanded on the node; default: none, the database is written in DIR/shards directly)`)
 	submit := fs.Bool("submit", false, "submit the array and the merge job (sbatch) and print their job ids")
 	sbatch := fs.String("sbatch", "sbatch", "sbatch command used by --submit")
 	if err := parseInterleaved(fs, args); err != nil {
