@@ -55,7 +55,7 @@ func TestSlurmScriptsGolden(t *testing.T) {
 	}{
 		{"full", []string{"--array", "4", "--partition", "short", "--time", "1:00:00", "--cpus-per-task", "2",
 			"--data-dir", "/data/nmf", "--runexp", "/opt/nmfbench/bin/runexp", "--seeds", "2", "--methods", "NMF,GNMF", "--timeout", "10m"}},
-		{"scratch", []string{"--array", "3", "--data-dir", "/data/nmf", "--runexp", "/opt/nmfbench/bin/runexp", "--scratch", "$TMPDIR"}},
+		{"scratch", []string{"--array", "3", "--data-dir", "/data/nmf", "--runexp", "/opt/nmfbench/bin/runexp", "--scratch", "${TMPDIR:-/tmp}"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "job")
