@@ -90,6 +90,9 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+	@# pdflatex for the LaTeX table test (reports.TestLaTeXCompiles): about 40 s without recommends.
+	@command -v pdflatex >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq --no-install-recommends texlive-latex-base texlive-latex-recommended; }
 
 clean:
 	rm -rf bin reports/smoke reports/demo
