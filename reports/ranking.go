@@ -98,6 +98,8 @@ func rankMethods(tables []Table) *Ranking {
 	if len(rk.Methods) < 2 {
 		return nil
 	}
+	// The critical difference depends on k and N only: computed once.
+	cd, cdErr := rank.NemenyiCD(len(rk.Methods), len(tables), RankAlpha)
 	for j, c := range cols {
 		m := MetricRanking{Name: c.Name, Field: c.Field}
 		for _, t := range tables {
@@ -114,8 +116,8 @@ func rankMethods(tables []Table) *Ranking {
 			m.Err = err.Error()
 		} else {
 			m.Friedman, m.AvgRanks = f, f.AvgRanks
-			if cd, err := rank.NemenyiCD(len(rk.Methods), len(tables), RankAlpha); err != nil {
-				m.Err = err.Error()
+			if cdErr != nil {
+				m.Err = cdErr.Error()
 			} else {
 				m.CD = cd
 				m.Cliques = rank.Cliques(m.AvgRanks, cd)

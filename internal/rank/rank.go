@@ -140,12 +140,13 @@ func FromAvgRanks(avg []float64, n int) (chi, ff float64, err error) {
 // StudentizedRangeCDF returns P(W ≤ w) for the range W of k independent
 // standard normal variables (the studentized range with infinite degrees of
 // freedom): k ∫ φ(z) (Φ(z) − Φ(z − w))^(k−1) dz, integrated numerically
-// (composite Simpson on [−9, 9], error far below 1e-9).
+// (composite Simpson on [−9, 9] with 1200 steps: error below 1e-8 for
+// k ≤ 50).
 func StudentizedRangeCDF(w float64, k int) float64 {
 	if w <= 0 || k < 2 {
 		return 0
 	}
-	const lo, hi, steps = -9.0, 9.0, 3600
+	const lo, hi, steps = -9.0, 9.0, 1200
 	h := (hi - lo) / steps
 	f := func(z float64) float64 {
 		d := stdNormCDF(z) - stdNormCDF(z-w)
@@ -177,7 +178,7 @@ func CriticalQ(k int, alpha float64) (float64, error) {
 		return 0, fmt.Errorf("critical value: significance level %v outside (0, 1)", alpha)
 	}
 	lo, hi := 0.0, 20.0
-	for i := 0; i < 100 && hi-lo > 1e-10; i++ {
+	for i := 0; i < 100 && hi-lo > 1e-8; i++ {
 		mid := (lo + hi) / 2
 		if StudentizedRangeCDF(mid, k) < 1-alpha {
 			lo = mid
