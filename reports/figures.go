@@ -297,7 +297,7 @@ func convergenceFigure(ds string, rows []Row, traces map[string][]trace, colors 
 		Title: ds + ": convergence (relative objective)",
 		Caption: "Relative objective (f − f*)/(f₀ − f*) of every run, f₀ its first and f* its best value, on a " + axis + " axis (runexp report --convergence log|linear): " +
 			"median over the runs (their number in parentheses), shaded between the first and third quartiles; left against the iteration (a run that stopped early keeps its final value), " +
-			"right against the seconds since the fit started (each run contributes its last iteration finished by then). A run reaches 0 at its best iteration; on the log axis such values are drawn at the bottom."}, nil
+			"right against the seconds since the fit started (each run contributes its last iteration finished by then). A run reaches 0 at its best iteration; on the log axis such values are drawn at the bottom and the axis ends at twice the highest median, on the linear one at 1.05 (values above the first, of an objective that first rose, are cut)."}, nil
 }
 
 // basesFromStore draws the basis images of the lowest-repetition ok run of r

@@ -528,7 +528,9 @@ func convergencePanel(title, xLabel string, labels []string, bands []band, color
 	if logY {
 		top *= 2
 	} else {
-		top *= 1.05
+		// Linear: the scale of a decrease from f₀ (1) to f* (0); an
+		// objective that first rose above f₀ is cut at the top.
+		top = 1.05
 	}
 	if math.IsInf(floor, 1) {
 		floor = 1e-12
