@@ -201,7 +201,7 @@ func printFlags(fs *flag.FlagSet) {
 			line += " " + name
 		}
 		fmt.Fprintf(w, "%s\n    \t%s", line, strings.ReplaceAll(use, "\n", "\n    \t"))
-		if d := f.DefValue; d != "" && d != "0" && d != "false" && d != "[]" {
+		if d := f.DefValue; d != "" && d != "0" && d != "false" && d != "[]" && !strings.Contains(use, "(default") {
 			if name == "string" {
 				d = fmt.Sprintf("%q", d)
 			}

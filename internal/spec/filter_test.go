@@ -88,3 +88,24 @@ func TestClosest(t *testing.T) {
 		t.Errorf("editDistance(kitten, sitting) = %d, want 3", got)
 	}
 }
+
+func TestReportVersus(t *testing.T) {
+	for _, tc := range []struct{ versus, err string }{
+		{"M (KL)", ""},
+		{"S[alpha=10]", ""},
+		{"M (KK)", `report.versus: "M (KK)" is not a row label of this spec; did you mean "M (KL)"?`},
+	} {
+		s, err := Parse([]byte(filterSpec + "report: {versus: \"" + tc.versus + "\"}\n"))
+		switch {
+		case tc.err == "" && err != nil:
+			t.Errorf("versus %q: %v", tc.versus, err)
+		case tc.err == "" && s.Report.Versus != tc.versus:
+			t.Errorf("versus %q decoded as %q", tc.versus, s.Report.Versus)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("versus %q: error %v, want %q", tc.versus, err, tc.err)
+		}
+	}
+	if _, err := Parse([]byte(filterSpec + "report: {verus: M}\n")); err == nil || !strings.Contains(err.Error(), "verus") {
+		t.Errorf("unknown report key: %v", err)
+	}
+}

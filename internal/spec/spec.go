@@ -55,10 +55,21 @@ type Spec struct {
 	// KeepFactors is the number of repetitions (from 0) whose learned
 	// factors are stored for plots; default 1.
 	KeepFactors *int `yaml:"keep_factors"`
+	// Report holds presentation settings read by runexp report from the
+	// stored spec; they never enter a configuration hash.
+	Report ReportSettings `yaml:"report"`
 	// Timeout is the time limit of one run (fit, k-means and scoring), e.g.
 	// "30m"; a run past it is stored as failed ("timed out after 30m").
 	// Zero or absent: no limit. runexp run --timeout overrides it.
 	Timeout Duration `yaml:"timeout"`
+}
+
+// ReportSettings are a spec's report settings.
+type ReportSettings struct {
+	// Versus is the row label every other row is compared with in the
+	// paired tests (runexp report --versus overrides it); "" means the
+	// report's default (GWNTF).
+	Versus string `yaml:"versus"`
 }
 
 // Seeds is a list of repetition indices; YAML accepts a count n (0..n−1) or a list.
@@ -299,6 +310,25 @@ func (s *Spec) validate() error {
 	}
 	if err := checkName("name", s.Name); err != nil {
 		return err
+	}
+	if v := s.Report.Versus; v != "" {
+		if err := checkName("report.versus", v); err != nil {
+			return err
+		}
+		var labels []string
+		found := false
+		for _, m := range s.Methods {
+			labels = append(labels, m.Label)
+			found = found || m.Label == v
+			if variants, err := m.expandSweep(); err == nil && m.Sweep != nil {
+				for _, x := range variants {
+					found = found || x.label == v
+				}
+			}
+		}
+		if !found {
+			return choiceError("report.versus", v, "a row label of this spec", labels)
+		}
 	}
 	for i, c := range s.Metrics {
 		if err := checkName(fmt.Sprintf("metrics: column %d", i+1), c.Name); err != nil {
