@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -26,7 +28,7 @@ func cmdMethods(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "  param\tsymbol\ttype\tdefault\tmeaning\n")
 		for _, p := range in.Params {
-			typ := p.Type
+			typ := strings.NewReplacer("map[string]interface {}", "mapping", "[]string", "list of string").Replace(p.Type)
 			if p.Choices != nil {
 				typ = strings.Join(p.Choices, "|")
 			}
@@ -34,7 +36,7 @@ func cmdMethods(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			if sym == "" {
 				sym = "·"
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%v\t%s\n", p.Name, sym, typ, p.Default, p.Doc)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", p.Name, sym, typ, defaultText(p.Default), p.Doc)
 		}
 		tw.Flush()
 		if len(in.Renamed) > 0 {
@@ -47,4 +49,22 @@ func cmdMethods(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintln(stdout)
 	}
 	return nil
+}
+
+// defaultText shows a parameter's default: "(none)" for an empty list, map
+// or nil, JSON for other lists and maps, the value itself otherwise.
+func defaultText(v any) string {
+	rv := reflect.ValueOf(v)
+	switch {
+	case v == nil:
+		return "(none)"
+	case rv.Kind() == reflect.Slice || rv.Kind() == reflect.Map:
+		if rv.Len() == 0 {
+			return "(none)"
+		}
+		if b, err := json.Marshal(v); err == nil {
+			return string(b)
+		}
+	}
+	return fmt.Sprint(v)
 }
