@@ -57,6 +57,12 @@ smoke: build
 test-slurm: build
 	NMFBENCH_DATA=$(DATA) RUNEXP=$(abspath $(RUNEXP)) scripts/test_slurm.sh
 
+## smoke-ranking: four small datasets (two generated, ORL and Yale), 3 seeds, then a report with
+##   the ranking page (average ranks, Friedman, Nemenyi CD diagram); about 20 s.
+smoke-ranking: build
+	$(RUNEXP) run experiments/ci_ranking.yaml --data-dir $(DATA) --db results/ci_ranking.db -j $(JOBS)
+	$(RUNEXP) report --db results/ci_ranking.db --out reports/ci_ranking
+
 ## demo: the synthetic dataset, no data files needed.
 demo: build
 	$(RUNEXP) run experiments/demo.yaml --db results/demo.db -j $(JOBS)
