@@ -120,7 +120,7 @@ func TestSetOverride(t *testing.T) {
 		}
 		m := map[string]string{}
 		for _, r := range dryRows(t, out) {
-			m[strings.Join(r[1:len(r)-5], " ")+"/"+r[len(r)-5]] = r[len(r)-2] + " " + r[len(r)-1]
+			m[strings.Join(r[1:len(r)-6], " ")+"/"+r[len(r)-6]] = r[len(r)-3] + " " + r[len(r)-1]
 		}
 		return m
 	}
@@ -130,9 +130,9 @@ func TestSetOverride(t *testing.T) {
 	os.WriteFile(edited, []byte(strings.Replace(cliSpec, "params: {max_iter: 5}\n  - label: NMF (KL)", "params: {max_iter: 7}\n  - label: NMF (KL)", 1)), 0o644)
 	out, _, _ := cliRun("run", edited, "--dry-run")
 	for _, r := range dryRows(t, out) {
-		key := strings.Join(r[1:len(r)-5], " ") + "/" + r[len(r)-5]
-		if got := over[key]; got != r[len(r)-2]+" "+r[len(r)-1] {
-			t.Errorf("%s: --set gives %q, the spec edit %q", key, got, r[len(r)-2]+" "+r[len(r)-1])
+		key := strings.Join(r[1:len(r)-6], " ") + "/" + r[len(r)-6]
+		if got := over[key]; got != r[len(r)-3]+" "+r[len(r)-1] {
+			t.Errorf("%s: --set gives %q, the spec edit %q", key, got, r[len(r)-3]+" "+r[len(r)-1])
 		}
 	}
 	changed := 0

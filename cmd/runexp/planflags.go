@@ -108,7 +108,7 @@ func dryRun(ctx context.Context, plan *spec.Plan, db string, stdout, stderr io.W
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "DATASET\tROW\tREP\tSEED\tSTORED\tCONFIG\tPARAMS")
+	fmt.Fprintln(tw, "DATASET\tROW\tREP\tSEED\tSTORED\tCONFIG\tPREPROCESS\tPARAMS")
 	var n = map[string]int{}
 	for _, r := range plan.Runs {
 		st := stored[r.ConfigHash]
@@ -124,7 +124,11 @@ func dryRun(ctx context.Context, plan *spec.Plan, db string, stdout, stderr io.W
 		for i, l := range r.Labels {
 			labels[i] = l.Name
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\n", r.Dataset, strings.Join(labels, " = "), r.Rep, r.Seed, st, r.ConfigHash[:12], r.Method.ParamsJSON())
+		pre := strings.Join(r.Preprocess, ",")
+		if pre == "" {
+			pre = "(none)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", r.Dataset, strings.Join(labels, " = "), r.Rep, r.Seed, st, r.ConfigHash[:12], pre, r.Method.ParamsJSON())
 	}
 	if err := tw.Flush(); err != nil {
 		return err
