@@ -41,6 +41,7 @@ const (
 	ProtocolDefault      = "default"
 	ProtocolLineage      = "lineage"
 	ProtocolPaperLiteral = "paper-literal"
+	ProtocolLineageOne   = "lineage-single"
 )
 
 // lineageKMeans is litekmeans as Deng Cai's examples call it:
@@ -56,6 +57,15 @@ const caiExample = "Deng Cai's GNMF example code (COIL20/PIE_pose27 clustering: 
 // Protocols returns the built-in presets by name. Each call builds new
 // values, so a caller may not change what another sees.
 func Protocols() map[string]Protocol {
+	// lineage-single: lineage's inputs, budgets and restarts, with the
+	// paper-literal k-means stage (one run) for every method.
+	single := lineageMethods()
+	for m, mp := range single {
+		mp.KMeans = nil
+		mp.Source += "; one k-means run instead of 20 (paper-literal)"
+		single[m] = mp
+	}
+	delete(single, "SDNMF") // only its k-means stage differed from the harness
 	return map[string]Protocol{
 		ProtocolDefault: {
 			Name:    ProtocolDefault,
@@ -65,23 +75,35 @@ func Protocols() map[string]Protocol {
 			Name: ProtocolLineage,
 			Summary: "the reference codes' settings: Kmeans, NMF and GNMF on L2-normalised samples (NormalizeFea) with 20 k-means replicates, " +
 				"NMF at 100 iterations, GNMF with GNMF_Multi's 10 restarts; SDNMF with the NMFLibrary demo's 20 replicates; NCP, GNCP, GWNTF as the harness",
-			Methods: map[string]MethodProtocol{
-				"Kmeans": {Preprocess: []string{"l2rows"}, KMeans: lineageKMeans(), Source: caiExample},
-				"NMF": {Preprocess: []string{"l2rows"}, KMeans: lineageKMeans(),
-					Params: map[string]any{"max_iter": 100, "tol": 0},
-					Source: caiExample + "; GNMF_Multi runs exactly maxIter iterations (no tolerance)"},
-				"GNMF": {Preprocess: []string{"l2rows"}, KMeans: lineageKMeans(),
-					Params: map[string]any{"max_iter": 100, "tol": 0, "restarts": 10, "restart_iter": 30},
-					Source: caiExample + "; GNMF_Multi defaults nRepeat = 10, minIter = 30 (the example sets neither)"},
-				"SDNMF": {KMeans: lineageKMeans(),
-					Source: "NMFLibrary test_clustering_gnmf_sdnmf.m (Cai's example modified by H. Kasai): litekmeans 'Replicates' 20, SDNMF maxIter 100 (the harness default); its data_normalization scales pixels, not samples, and is not reproduced"},
-			},
+			Methods: lineageMethods(),
+		},
+		ProtocolLineageOne: {
+			Name: ProtocolLineageOne,
+			Summary: "lineage's inputs, iteration budgets and restarts (Kmeans, NMF, GNMF on L2-normalised samples, NMF at 100 iterations, GNMF with 10 restarts) " +
+				"with paper-literal's one k-means run for every method",
+			KMeans:  &KMeans{Replicates: 1, MaxIter: DefaultKMeansMaxIter, Tol: DefaultKMeansTol},
+			Methods: single,
 		},
 		ProtocolPaperLiteral: {
 			Name:    ProtocolPaperLiteral,
 			Summary: "the closest reading of the paper's text: one k-means run per representation (\"apply k-means clustering\", reference [30] Hartigan–Wong, no restarts); all else the harness defaults",
 			KMeans:  &KMeans{Replicates: 1, MaxIter: DefaultKMeansMaxIter, Tol: DefaultKMeansTol},
 		},
+	}
+}
+
+// lineageMethods are the per-method choices of the lineage preset.
+func lineageMethods() map[string]MethodProtocol {
+	return map[string]MethodProtocol{
+		"Kmeans": {Preprocess: []string{"l2rows"}, KMeans: lineageKMeans(), Source: caiExample},
+		"NMF": {Preprocess: []string{"l2rows"}, KMeans: lineageKMeans(),
+			Params: map[string]any{"max_iter": 100, "tol": 0},
+			Source: caiExample + "; GNMF_Multi runs exactly maxIter iterations (no tolerance)"},
+		"GNMF": {Preprocess: []string{"l2rows"}, KMeans: lineageKMeans(),
+			Params: map[string]any{"max_iter": 100, "tol": 0, "restarts": 10, "restart_iter": 30},
+			Source: caiExample + "; GNMF_Multi defaults nRepeat = 10, minIter = 30 (the example sets neither)"},
+		"SDNMF": {KMeans: lineageKMeans(),
+			Source: "NMFLibrary test_clustering_gnmf_sdnmf.m (Cai's example modified by H. Kasai): litekmeans 'Replicates' 20, SDNMF maxIter 100 (the harness default); its data_normalization scales pixels, not samples, and is not reproduced"},
 	}
 }
 

@@ -88,6 +88,11 @@ func TestProtocolFillsOnlyUnset(t *testing.T) {
 		{"paper-literal", "kmeans: {replicates: 7}", "GNMF", []string{"scale01"}, 7, map[string]float64{"restarts": 1}},
 		{"default", "", "GNMF", []string{"scale01"}, DefaultKMeansReplicates, map[string]float64{"restarts": 1}},
 		{"Lineage", "", "Kmeans", []string{"l2rows"}, 20, nil}, // names are case-insensitive
+		{"lineage-single", "", "Kmeans", []string{"l2rows"}, 1, nil},
+		{"lineage-single", "", "NMF", []string{"l2rows"}, 1, map[string]float64{"max_iter": 100, "tol": 0}},
+		{"lineage-single", "", "GNMF", []string{"l2rows"}, 1, map[string]float64{"restarts": 10}},
+		{"lineage-single", "", "NCP", []string{"scale01"}, 1, map[string]float64{"max_iter": 500}},
+		{"lineage-single", "kmeans: {replicates: 4}", "NMF", []string{"l2rows"}, 4, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.protocol+"/"+c.label+"/"+c.kmeans, func(t *testing.T) {
@@ -153,6 +158,14 @@ methods:
 	if literal.Runs[0].ConfigHash != byHand.Runs[0].ConfigHash {
 		t.Errorf("paper-literal hash %s, hand-written %s", literal.Runs[0].ConfigHash, byHand.Runs[0].ConfigHash)
 	}
+	// lineage-single is lineage's inputs with one k-means run, written out.
+	single := expandBuiltin(t, "name: g\nseed: 9\nprotocol: lineage-single\npreprocess: [scale01]\ndatasets: [{name: COIL20}]\nmethods: [{method: NMF, params: {loss: frobenius}}, {method: SDNMF}]\n")
+	singleHand := expandBuiltin(t, "name: h\nseed: 9\npreprocess: [scale01]\ndatasets: [{name: COIL20}]\nmethods:\n  - {method: NMF, params: {loss: frobenius, max_iter: 100, tol: 0}, preprocess: [l2rows], kmeans: {replicates: 1}}\n  - {method: SDNMF, kmeans: {replicates: 1}}\n")
+	for i := range single.Runs {
+		if single.Runs[i].ConfigHash != singleHand.Runs[i].ConfigHash {
+			t.Errorf("lineage-single run %d (%s): hash %s, hand-written %s", i, single.Runs[i].Label, single.Runs[i].ConfigHash, singleHand.Runs[i].ConfigHash)
+		}
+	}
 	// And the default preset changes nothing.
 	def := expandBuiltin(t, "name: e\nseed: 9\nprotocol: default\npreprocess: [scale01]\ndatasets: [{name: COIL20}]\nmethods: [{method: NCP}]\n")
 	none := expandBuiltin(t, "name: f\nseed: 9\npreprocess: [scale01]\ndatasets: [{name: COIL20}]\nmethods: [{method: NCP}]\n")
@@ -213,7 +226,7 @@ methods:
 
 func TestProtocolErrors(t *testing.T) {
 	cases := []struct{ body, want string }{
-		{"name: x\nprotocol: lineag\ndatasets: [{name: COIL20}]\nmethods: [{method: NMF}]\n", `line 2: protocol: unknown protocol preset "lineag" (known: default, lineage, paper-literal`},
+		{"name: x\nprotocol: lineag\ndatasets: [{name: COIL20}]\nmethods: [{method: NMF}]\n", `line 2: protocol: unknown protocol preset "lineag" (known: default, lineage, lineage-single, paper-literal`},
 		{"name: x\ndatasets: [{name: COIL20}]\nmethods:\n  - method: NMF\n    preprocess: [l2row]\n", `line 4: methods[0].preprocess: unknown preprocessing step "l2row"`},
 		{"name: x\ndatasets: [{name: COIL20}]\nmethods:\n  - method: NMF\n    kmeans: {replicates: 0}\n", "kmeans.replicates = 0"},
 		{"name: x\ndatasets: [{name: COIL20}]\nmethods:\n  - method: NMF\n    kmeans: {restarts: 2}\n", `unknown key "restarts"`},
