@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 func writeRef(t *testing.T, body string) string {
@@ -75,4 +76,40 @@ func TestPaperTablesLoad(t *testing.T) {
 	if withCause == 0 {
 		t.Error("no cause notes in experiments/paper_tables.yaml")
 	}
+	// Every docs/fidelity.md#anchor a note names is a heading of that page
+	// (GitHub's anchors: lower case, spaces to '-', punctuation but '-' and
+	// '_' dropped).
+	doc, err := os.ReadFile("../../docs/fidelity.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchors := map[string]bool{}
+	for _, line := range strings.Split(string(doc), "\n") {
+		if h, ok := strings.CutPrefix(line, "## "); ok {
+			anchors[githubAnchor(h)] = true
+		}
+	}
+	for _, v := range vals {
+		_, a, ok := strings.Cut(v.Cause, "docs/fidelity.md#")
+		if !ok {
+			continue
+		}
+		a = strings.TrimRight(strings.Fields(a)[0], ").,;")
+		if !anchors[a] {
+			t.Errorf("%s/%s/%s: docs/fidelity.md has no heading for #%s", v.Dataset, v.Method, v.Metric, a)
+		}
+	}
+}
+
+func githubAnchor(h string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(h)) {
+		switch {
+		case r == ' ':
+			b.WriteRune('-')
+		case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
