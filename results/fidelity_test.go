@@ -123,3 +123,42 @@ func TestMigrateToVersion3(t *testing.T) {
 		t.Errorf("references after migration: %v", err)
 	}
 }
+
+// Handles opening one new database at once (as processes sharing it do)
+// migrate it once: none fails with "table runs already exists", and the
+// version table holds one row.
+func TestConcurrentOpenMigratesOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shared.db")
+	const n = 6
+	errs := make(chan error, n)
+	stores := make(chan *Store, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			s, err := Open(path)
+			errs <- err
+			stores <- s
+		}()
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Errorf("open %d: %v", i, err)
+		}
+	}
+	for i := 0; i < n; i++ {
+		if s := <-stores; s != nil {
+			defer s.Close()
+		}
+	}
+	s, err := OpenReadOnly(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var rows, v int
+	if err := s.db.QueryRow(`SELECT COUNT(*), MAX(version) FROM schema_version`).Scan(&rows, &v); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 1 || v != len(migrations) {
+		t.Errorf("schema_version: %d rows, version %d; want 1 row, version %d", rows, v, len(migrations))
+	}
+}

@@ -117,7 +117,18 @@ func Open(path string) (*Store, error) {
 	}
 	db.SetMaxOpenConns(1) // one writer; SQLite serialises writes anyway
 	s := &Store{db: db, path: path}
-	if err := s.migrate(); err != nil {
+	// The schema is migrated through a handle whose transactions take the
+	// write lock at BEGIN, so that processes opening a new database at once
+	// do not both create it (see migrate).
+	mig, err := sql.Open("sqlite3", dsn+"&_txlock=immediate")
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open results database %s: %w", path, err)
+	}
+	mig.SetMaxOpenConns(1)
+	err = (&Store{db: mig, path: path}).migrate()
+	mig.Close()
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("results database %s: %w", path, err)
 	}
@@ -327,26 +338,35 @@ func migrateLongScores(tx *sql.Tx) error {
 // legacySweepLabel matches the labels version 1 gave sweep points.
 var legacySweepLabel = regexp.MustCompile(`^(.+)\[([^=\[\]]+)=([^\[\]]*)\]$`)
 
+// migrate brings the schema up to date. Processes opening one database at
+// once (runexp run with claims) migrate it one at a time: each step reads
+// the version and applies the next migration in one transaction that takes
+// the write lock first (Open's migration handle uses BEGIN IMMEDIATE), so a
+// second process sees the first one's version instead of migrating again.
 func (s *Store) migrate() error {
 	if _, err := s.db.Exec(`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_version: %w", err)
 	}
-	var v int
-	err := s.db.QueryRow(`SELECT version FROM schema_version`).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		if _, err := s.db.Exec(`INSERT INTO schema_version VALUES (0)`); err != nil {
-			return err
-		}
-	} else if err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if v > len(migrations) {
-		return fmt.Errorf("schema version %d is newer than this program knows (%d): use a newer nmfbench", v, len(migrations))
-	}
-	for ; v < len(migrations); v++ {
+	for {
 		tx, err := s.db.Begin()
 		if err != nil {
 			return err
+		}
+		var v int
+		err = tx.QueryRow(`SELECT version FROM schema_version`).Scan(&v)
+		if errors.Is(err, sql.ErrNoRows) {
+			_, err = tx.Exec(`INSERT INTO schema_version VALUES (0)`)
+		}
+		if err != nil {
+			tx.Rollback()
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		if v > len(migrations) {
+			tx.Rollback()
+			return fmt.Errorf("schema version %d is newer than this program knows (%d): use a newer nmfbench", v, len(migrations))
+		}
+		if v == len(migrations) {
+			return tx.Commit()
 		}
 		if err := migrations[v](tx); err != nil {
 			tx.Rollback()
@@ -360,7 +380,6 @@ func (s *Store) migrate() error {
 			return fmt.Errorf("migration %d: %w", v+1, err)
 		}
 	}
-	return nil
 }
 
 // SaveSpec records a spec's text under its hash (once).
