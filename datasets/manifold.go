@@ -86,13 +86,7 @@ func manifold(cfg SyntheticConfig) *Dataset {
 		for _, b := range obj {
 			gauss1(gr, cr+dr+b.rho*math.Sin(b.phi+theta), b.sigma)
 			gauss1(gc, cc+dc+b.rho*math.Cos(b.phi+theta), b.sigma)
-			for c, vc := range gc {
-				col := img[c*H : (c+1)*H]
-				f := s * b.a * vc
-				for r, vr := range gr {
-					col[r] += f * vr
-				}
-			}
+			addOuter(img, gr, gc, s*b.a)
 		}
 	}
 	// Scale each object so its unrotated view peaks at 1.

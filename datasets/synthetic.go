@@ -211,6 +211,19 @@ func gauss1(out []float64, mu, sigma float64) {
 	}
 }
 
+// addOuter adds f·gr gcᵀ to the column-major len(gr) × len(gc) image img:
+// one separable Gaussian blob.
+func addOuter(img, gr, gc []float64, f float64) {
+	H := len(gr)
+	for c, vc := range gc {
+		col := img[c*H : (c+1)*H]
+		fc := f * vc
+		for r, vr := range gr {
+			col[r] += fc * vr
+		}
+	}
+}
+
 func blobs(cfg SyntheticConfig) *Dataset {
 	H, W, K := cfg.Height, cfg.Width, cfg.Classes
 	n, d := K*cfg.PerClass, H*W
@@ -236,13 +249,7 @@ func blobs(cfg SyntheticConfig) *Dataset {
 		for _, b := range bl {
 			gauss1(gr, b.mr+dr, b.sigma)
 			gauss1(gc, b.mc+dc, b.sigma)
-			for c, vc := range gc {
-				col := img[c*H : (c+1)*H]
-				f := s * b.a * vc
-				for r, vr := range gr {
-					col[r] += f * vr
-				}
-			}
+			addOuter(img, gr, gc, s*b.a)
 		}
 	}
 	// Scale each prototype so its unshifted image peaks at 1.

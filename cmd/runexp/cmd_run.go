@@ -16,7 +16,6 @@ import (
 	"nmfbench/internal/blasbackend"
 	"nmfbench/internal/runner"
 	"nmfbench/internal/spec"
-	"nmfbench/methods"
 	_ "nmfbench/methods/all" // registers every built-in method
 	"nmfbench/results"
 )
@@ -44,17 +43,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *workers < 1 {
 		return specError{fmt.Errorf("-j %d: the number of parallel runs must be at least 1", *workers)}
 	}
-	s, body, err := pf.load(path)
-	if err != nil {
-		return specError{err}
-	}
 	src, err := newDataSource(*dataDir)
 	if err != nil {
 		return err
 	}
-	plan, err := s.Expand(methods.Default, src.Identity, pf.filter())
+	s, body, plan, err := pf.expand(path, src)
 	if err != nil {
-		return specError{fmt.Errorf("%s: %w", path, err)}
+		return err
 	}
 	for _, n := range plan.Notices {
 		fmt.Fprintf(stderr, "notice: %s\n", n)

@@ -13,7 +13,6 @@ import (
 	"text/template"
 
 	"nmfbench/internal/spec"
-	"nmfbench/methods"
 )
 
 // cmdSlurm writes the sbatch scripts that run a spec as a Slurm job array:
@@ -67,17 +66,13 @@ func cmdSlurm(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	// The plan is expanded here, as every task will, so that a broken spec
 	// or filter fails now rather than in N tasks.
-	s, _, err := pf.load(specPath)
-	if err != nil {
-		return specError{err}
-	}
 	src, err := newDataSource(*dataDir)
 	if err != nil {
 		return err
 	}
-	plan, err := s.Expand(methods.Default, src.Identity, pf.filter())
+	s, _, plan, err := pf.expand(specPath, src)
 	if err != nil {
-		return specError{fmt.Errorf("%s: %w", specPath, err)}
+		return err
 	}
 	if s.Reference != "" {
 		if _, err := spec.LoadReference(s.Reference); err != nil {

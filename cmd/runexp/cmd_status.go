@@ -11,7 +11,6 @@ import (
 	"nmfbench/datasets"
 	"nmfbench/internal/runner"
 	"nmfbench/internal/spec"
-	"nmfbench/methods"
 	"nmfbench/results"
 )
 
@@ -38,18 +37,14 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		dbs = listFlag{defaultDB}
 	}
 	path := fs.Arg(0)
-	s, _, err := pf.load(path)
-	if err != nil {
-		return specError{err}
-	}
 	// The plan needs the datasets' identities only (registry checksums), not their files.
 	src, err := newDataSource("")
 	if err != nil {
 		return err
 	}
-	plan, err := s.Expand(methods.Default, src.Identity, pf.filter())
+	_, _, plan, err := pf.expand(path, src)
 	if err != nil {
-		return specError{fmt.Errorf("%s: %w", path, err)}
+		return err
 	}
 	if *shardFlag != "" || *shardCount != 0 {
 		if plan, err = shardPlan(plan, *shardFlag, *shardCount, stderr); err != nil {

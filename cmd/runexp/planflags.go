@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"nmfbench/internal/spec"
+	"nmfbench/methods"
 	"nmfbench/results"
 )
 
@@ -54,6 +55,21 @@ func (p *planFlags) load(path string) (*spec.Spec, []byte, error) {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return s, spec.WithOverrides(body, overrides), nil
+}
+
+// expand loads the spec at path (with the overrides) and expands it with
+// the dataset identities of src, applying the filters; spec and filter
+// errors are specErrors (exit code 2).
+func (p *planFlags) expand(path string, src *dataSource) (*spec.Spec, []byte, *spec.Plan, error) {
+	s, body, err := p.load(path)
+	if err != nil {
+		return nil, nil, nil, specError{err}
+	}
+	plan, err := s.Expand(methods.Default, src.Identity, p.filter())
+	if err != nil {
+		return nil, nil, nil, specError{fmt.Errorf("%s: %w", path, err)}
+	}
+	return s, body, plan, nil
 }
 
 func (p *planFlags) filter() spec.Filter {
