@@ -231,35 +231,13 @@ func uniformLabels(vs []float64) []string {
 		}
 	}
 	if big >= 1e5 || small < 1e-3 {
-		for d := 0; d <= 6; d++ {
-			ok := true
-			for i, v := range vs {
-				out[i] = strconv.FormatFloat(v, 'e', d, 64)
-				if back, _ := strconv.ParseFloat(out[i], 64); math.Abs(back-v) > 1e-9*math.Max(1, math.Abs(v)) {
-					ok = false
-				}
-			}
-			if ok {
-				break
-			}
-		}
+		fewestDigits(out, vs, 'e', 6)
 		for i := range out {
 			out[i] = tidyExp(out[i])
 		}
 		return out
 	}
-	for d := 0; d <= 8; d++ {
-		ok := true
-		for i, v := range vs {
-			out[i] = strconv.FormatFloat(v, 'f', d, 64)
-			if back, _ := strconv.ParseFloat(out[i], 64); math.Abs(back-v) > 1e-9*math.Max(1, math.Abs(v)) {
-				ok = false
-			}
-		}
-		if ok {
-			break
-		}
-	}
+	fewestDigits(out, vs, 'f', 8)
 	for i := range out {
 		if out[i] == "-0" || strings.Trim(out[i], "-0.") == "" {
 			out[i] = strings.TrimPrefix(out[i], "-")
@@ -374,6 +352,24 @@ func styleAxes(p *plot.Plot) {
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {
 		if _, ok := a.Tick.Marker.(plot.DefaultTicks); ok {
 			a.Tick.Marker = uniformTicks{}
+		}
+	}
+}
+
+// fewestDigits writes vs into out in format f ('e' or 'f') with the fewest
+// digits after the point, up to most, at which every value reads back to
+// within 1e-9 relative: one precision for all the ticks of an axis.
+func fewestDigits(out []string, vs []float64, f byte, most int) {
+	for d := 0; d <= most; d++ {
+		ok := true
+		for i, v := range vs {
+			out[i] = strconv.FormatFloat(v, f, d, 64)
+			if back, _ := strconv.ParseFloat(out[i], 64); math.Abs(back-v) > 1e-9*math.Max(1, math.Abs(v)) {
+				ok = false
+			}
+		}
+		if ok {
+			return
 		}
 	}
 }
