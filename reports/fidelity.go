@@ -220,11 +220,22 @@ func settingsOf(r Row) []string {
 	return out
 }
 
+// RankText is the rank column, "ours / paper" ("–" for a cell without runs).
+func (c FidelityCell) RankText() string {
+	if c.OurRank == 0 {
+		return dash
+	}
+	return fmt.Sprintf("%d / %d", c.OurRank, c.PaperRank)
+}
+
 // FlagText is the flag column of a cell: "|Δ| > 3" when off, "rank a vs
 // b" when the rank differs, both joined ("" when neither).
 func (c FidelityCell) FlagText() string {
 	var f []string
-	if c.Off {
+	switch {
+	case c.OurRank == 0:
+		f = append(f, "no runs")
+	case c.Off:
 		f = append(f, fmt.Sprintf("|Δ| > %g", FidelityThreshold))
 	}
 	if c.RankDiffers {
@@ -270,9 +281,9 @@ func WriteFidelityMarkdown(w io.Writer, f *Fidelity) error {
 		if flag != "" {
 			flag = "**" + mdEscape(flag) + "**"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %d / %d | %s | %s | %d | %s |\n",
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %s |\n",
 			mdEscape(c.Dataset), mdEscape(c.Label), mdEscape(c.Column), fidNum(c.Ours), fidNum(c.Paper), fidSigned(c.Delta),
-			c.OurRank, c.PaperRank, flag, cause, c.N, mdEscape(strings.Join(c.Settings, "; ")))
+			c.RankText(), flag, cause, c.N, mdEscape(strings.Join(c.Settings, "; ")))
 	}
 	if len(f.Orders) > 0 {
 		b.WriteString("\n## Method order per column\n\n| Dataset | Column | ours (best first) | paper (best first) | same |\n|---|---|---|---|---|\n")
@@ -330,7 +341,7 @@ var fidelityTemplate = template.Must(template.New("fidelity").Funcs(template.Fun
 <table class="results" id="fidelity">
 <thead><tr><th>Dataset</th><th>Method</th><th>Column</th><th>ours</th><th>paper</th><th>Δ</th><th>rank (ours / paper)</th><th>flag</th><th>cause</th><th>runs</th><th>settings</th></tr></thead>
 <tbody>
-{{range .Cells}}<tr{{if .Flagged}} class="flagged"{{end}}><td>{{.Dataset}}</td><td>{{.Label}}</td><td>{{.Column}}</td><td class="num">{{num .Ours}}</td><td class="num">{{num .Paper}}</td><td class="num">{{signed .Delta}}</td><td>{{.OurRank}} / {{.PaperRank}}</td><td class="flag">{{.FlagText}}</td><td>{{if .CauseID}}<a href="#cause-{{.CauseID}}">{{.CauseID}}</a>{{end}}</td><td class="num">{{.N}}</td><td>{{join .Settings "; "}}</td></tr>
+{{range .Cells}}<tr{{if .Flagged}} class="flagged"{{end}}><td>{{.Dataset}}</td><td>{{.Label}}</td><td>{{.Column}}</td><td class="num">{{num .Ours}}</td><td class="num">{{num .Paper}}</td><td class="num">{{signed .Delta}}</td><td>{{.RankText}}</td><td class="flag">{{.FlagText}}</td><td>{{if .CauseID}}<a href="#cause-{{.CauseID}}">{{.CauseID}}</a>{{end}}</td><td class="num">{{.N}}</td><td>{{join .Settings "; "}}</td></tr>
 {{end}}</tbody>
 </table>
 {{if .Orders}}<h2 id="orders">Method order per column</h2>

@@ -172,6 +172,9 @@ func TestWriteFidelityPage(t *testing.T) {
 			t.Errorf("published values %v: index.html links the fidelity page: %v", withRefs, linked)
 		}
 	}
+	if got := (FidelityCell{Ours: math.NaN(), Off: true}).RankText() + " " + (FidelityCell{Off: true}).FlagText(); got != "– no runs" {
+		t.Errorf("a cell without runs shows %q, want \"– no runs\"", got)
+	}
 	if f := BuildFidelity(&Report{}, nil); f != nil {
 		t.Errorf("BuildFidelity of an empty report = %+v, want nil", f)
 	}
