@@ -208,3 +208,81 @@ func running(pid int) bool {
 	i := strings.LastIndexByte(s, ')')
 	return !(i >= 0 && i+2 < len(s) && s[i+2] == 'Z')
 }
+
+// TestCOIL20ThroughRunner runs the NumPy example on real COIL20 data for 2
+// seeds through the runner and the report, beside the built-in NMF with the
+// same budget: the rows land in the report with scores of the same size
+// (both are Lee–Seung NMF at rank 20 from their own random starts).
+func TestCOIL20ThroughRunner(t *testing.T) {
+	py := external.Python()
+	if py == "" {
+		t.Skip("no python3 that imports numpy (install python3-numpy, or set NMFBENCH_PYTHON)")
+	}
+	dir, _ := datasets.ResolveDir("")
+	if _, err := datasets.Load(context.Background(), dir, "COIL20"); err != nil {
+		t.Skipf("COIL20 not available (set NMFBENCH_DATA to the directory holding COIL20.mat): %v", err)
+	}
+	work := t.TempDir()
+	for _, f := range []string{"numpy_nmf.py", "nmfbench_external.py"} {
+		src, err := os.ReadFile("../../examples/external/" + f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(work, f), src, 0o644)
+	}
+	body := fmt.Sprintf(`name: external_coil20_e2e
+seed: 20240104
+seeds: 2
+preprocess: [scale01]
+datasets:
+  - name: COIL20
+methods:
+  - method: NMF
+    params: {max_iter: 50, tol: 0}
+  - label: NumPy NMF (external)
+    method: External
+    params: {command: [%q, %q], max_iter: 50, tol: 0}
+`, py, filepath.Join(work, "numpy_nmf.py"))
+	s, p := plan(t, body)
+	store, err := results.Open(filepath.Join(work, "coil.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ctx := context.Background()
+	data := realSource{dir}
+	sum, err := runner.Execute(ctx, p, runner.Options{Workers: 2, Store: store, Data: data, SpecName: s.Name, SpecHash: spec.Hash([]byte(body))})
+	if err != nil || sum.OK != 4 {
+		t.Fatalf("summary %+v, %v; want 4 ok", sum, err)
+	}
+	rep, err := reports.Build(ctx, store, reports.Options{ReferenceMethod: "NMF"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]reports.Row{}
+	for _, r := range rep.Tables[0].Rows {
+		rows[r.Label] = r
+	}
+	ext, nmf := rows["NumPy NMF (external)"], rows["NMF"]
+	if ext.OK != 2 || nmf.OK != 2 || len(ext.Cells) == 0 || len(ext.Cells) != len(nmf.Cells) {
+		t.Fatalf("rows: external %+v, built-in %+v", ext, nmf)
+	}
+	for i, c := range ext.Cells {
+		// ACC, NMI, MI, Purity of NMF on COIL20 are 0.55–0.80: a broken
+		// embedding (chance level is 0.05 ACC) is far outside 0.15.
+		if d := c.Mean - nmf.Cells[i].Mean; d > 0.15 || d < -0.15 || c.Mean < 0.4 {
+			t.Errorf("column %d: external %.2f, built-in %.2f", i, c.Mean, nmf.Cells[i].Mean)
+		}
+	}
+}
+
+// realSource serves the datasets of a data directory.
+type realSource struct{ dir string }
+
+func (r realSource) Load(ctx context.Context, name string) (*datasets.Dataset, error) {
+	return datasets.Load(ctx, r.dir, name)
+}
+func (realSource) Preprocess(d *datasets.Dataset, steps []string) (*datasets.Dataset, error) {
+	return datasets.Preprocess(d, steps)
+}
+func (realSource) Identity(name string) (string, error) { return source{}.Identity(name) }
