@@ -215,6 +215,14 @@ func (s *Store) Close() error { return s.db.Close() }
 // Path returns the database file path.
 func (s *Store) Path() string { return s.path }
 
+// DB returns the store's database handle, for packages of this module that
+// read whole tables (results/export). Callers must not write through a
+// read-only store's handle, nor close it.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// SchemaVersion returns the schema version of the database.
+func (s *Store) SchemaVersion() (int, error) { return s.version() }
+
 // A migration moves the schema one version up inside a transaction.
 type migration func(tx *sql.Tx) error
 

@@ -65,28 +65,18 @@ func Export(ctx context.Context, dbPath, dir, format string) (*Manifest, error) 
 	if !slices.Contains(Formats, format) {
 		return nil, fmt.Errorf("unknown export format %q (choose %s)", format, strings.Join(Formats, ", "))
 	}
+	// results.OpenReadOnly checks the schema and falls back to an immutable
+	// read where the directory is read-only; its handle is read directly.
 	st, err := results.OpenReadOnly(dbPath)
 	if err != nil {
 		return nil, err
 	}
-	st.Close()
+	defer st.Close()
 	m := &Manifest{ExportVersion: ManifestVersion, Database: dbPath, Format: format, Created: time.Now().UTC().Format(time.RFC3339)}
-	// As results.OpenReadOnly: a read-only directory without the WAL index
-	// is read as an immutable file.
-	var db *sql.DB
-	for _, mode := range []string{"mode=ro&_busy_timeout=10000", "mode=ro&immutable=1"} {
-		if db, err = sql.Open("sqlite3", fileURI(dbPath)+"?"+mode); err != nil {
-			return nil, fmt.Errorf("open results database %s: %w", dbPath, err)
-		}
-		if err = db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&m.SchemaVersion); err == nil {
-			break
-		}
-		db.Close()
-	}
-	if err != nil {
+	if m.SchemaVersion, err = st.SchemaVersion(); err != nil {
 		return nil, fmt.Errorf("%s: read schema version: %w", dbPath, err)
 	}
-	defer db.Close()
+	db := st.DB()
 	if err := os.MkdirAll(filepath.Join(dir, "factors"), 0o755); err != nil {
 		return nil, fmt.Errorf("create export directory: %w", err)
 	}
@@ -105,12 +95,6 @@ func Export(ctx context.Context, dbPath, dir, format string) (*Manifest, error) 
 		return nil, fmt.Errorf("write manifest: %w", err)
 	}
 	return m, nil
-}
-
-// fileURI is the SQLite URI of path (as results opens it).
-func fileURI(path string) string {
-	r := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
-	return "file:" + r.Replace(path)
 }
 
 type exporter struct {

@@ -3,7 +3,6 @@ package export
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -392,11 +391,12 @@ func TestExportCoversSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	db, err := sql.Open("sqlite3", fileURI(f.path)+"?mode=ro")
+	ro, err := results.OpenReadOnly(f.path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer ro.Close()
+	db := ro.DB()
 	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
 	if err != nil {
 		t.Fatal(err)
