@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
+
+	"nmfbench/internal/pyfind"
 )
 
 // want is the 3 × 4 matrix the float fixtures hold (written by NumPy:
@@ -123,16 +125,11 @@ func TestRoundTrip(t *testing.T) {
 // python returns an interpreter that imports NumPy, or skips.
 func python(t *testing.T) string {
 	t.Helper()
-	for _, p := range []string{os.Getenv("NMFBENCH_PYTHON"), "python3", "/usr/bin/python3"} {
-		if p == "" {
-			continue
-		}
-		if path, err := exec.LookPath(p); err == nil && exec.Command(path, "-c", "import numpy").Run() == nil {
-			return path
-		}
+	path := pyfind.Find("numpy")
+	if path == "" {
+		t.Skip("no python3 that imports numpy (install python3-numpy, or set NMFBENCH_PYTHON)")
 	}
-	t.Skip("no python3 that imports numpy (install python3-numpy, or set NMFBENCH_PYTHON)")
-	return ""
+	return path
 }
 
 // TestNumPyRoundTrip: NumPy reads what Write writes, bit for bit, and

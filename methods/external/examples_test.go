@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,35 +13,16 @@ import (
 
 	_ "nmfbench/baselines/nmf" // the built-in NMF, for comparison
 	"nmfbench/datasets"
+	"nmfbench/internal/pyfind"
 	"nmfbench/methods"
 )
 
 // examples is examples/external, relative to this package.
 const examples = "../../examples/external"
 
-// Python returns the first interpreter among $NMFBENCH_PYTHON, python3 on
-// PATH and /usr/bin/python3 that imports every module in mods, or "".
-// (PATH's python3 may be a pyenv or virtualenv one without NumPy while
-// Debian's python3-numpy lives in /usr/bin/python3.)
-func Python(mods ...string) string {
-	code := "import numpy"
-	for _, m := range mods {
-		code += ", " + m
-	}
-	for _, p := range []string{os.Getenv("NMFBENCH_PYTHON"), "python3", "/usr/bin/python3"} {
-		if p == "" {
-			continue
-		}
-		path, err := exec.LookPath(p)
-		if err != nil {
-			continue
-		}
-		if exec.Command(path, "-c", code).Run() == nil {
-			return path
-		}
-	}
-	return ""
-}
+// Python returns an interpreter that imports NumPy and every module in mods
+// (pyfind.Find), or "".
+func Python(mods ...string) string { return pyfind.Find(append([]string{"numpy"}, mods...)...) }
 
 func python(t *testing.T, mods ...string) string {
 	t.Helper()

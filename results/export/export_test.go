@@ -20,6 +20,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"nmfbench/internal/npy"
+	"nmfbench/internal/pyfind"
 	"nmfbench/results"
 )
 
@@ -450,20 +451,10 @@ func TestExportErrors(t *testing.T) {
 	}
 }
 
-// pythonWithPandas returns a python3 that imports pandas, or "".
-func pythonWithPandas() string {
-	for _, p := range []string{"/usr/bin/python3", "python3"} {
-		if exec.Command(p, "-c", "import pandas, numpy").Run() == nil {
-			return p
-		}
-	}
-	return ""
-}
-
 // pandas (CSV, JSON Lines), pyarrow (Parquet) and numpy (.npy) read the
 // export with the values the database holds.
 func TestExportReadByPython(t *testing.T) {
-	py := pythonWithPandas()
+	py := pyfind.Find("pandas", "numpy")
 	if py == "" {
 		t.Skip("no python3 with pandas and numpy (Debian: apt-get install python3-pandas): the export is not checked from Python")
 	}
