@@ -21,8 +21,8 @@ import (
 // when nothing is missing or failed, 1 otherwise.
 func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("status", "status [flags] SPEC.yaml", stderr)
-	var dbs listFlag
-	fs.Var(&dbs, "db", "results database to read (repeat for several, e.g. the shards' before a merge; default "+defaultDB+")")
+	dbs := &dbList{values: []string{defaultDB}}
+	fs.Var(dbs, "db", "results database to read (repeat it or give a glob for several, e.g. the shards' before a merge; default "+defaultDB+")")
 	pf := addPlanFlags(fs)
 	shardFlag := fs.String("shard", "", "only shard I/N of the plan (as runexp run --shard), or auto")
 	shardCount := fs.Int("shard-count", 0, "with --shard auto: the number of shards N")
@@ -32,9 +32,6 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() != 1 {
 		fs.Usage()
 		return errUsage
-	}
-	if len(dbs) == 0 {
-		dbs = listFlag{defaultDB}
 	}
 	path := fs.Arg(0)
 	// The plan needs the datasets' identities only (registry checksums), not their files.
@@ -51,7 +48,11 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return specError{err}
 		}
 	}
-	stored, err := storedStatus(ctx, dbs, true) // config hash → ok or failed
+	paths, err := dbs.expand()
+	if err != nil {
+		return err
+	}
+	stored, err := storedStatus(ctx, paths) // config hash → ok or failed
 	if err != nil {
 		return err
 	}
@@ -96,7 +97,7 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	tw.Flush()
 	fmt.Fprintf(stdout, "%d runs planned: %d done, %d failed, %d missing (read from %s, read-only)\n",
-		len(plan.Runs), total.done, total.failed, total.missing, strings.Join(dbs, ", "))
+		len(plan.Runs), total.done, total.failed, total.missing, strings.Join(paths, ", "))
 	if total.failed > 0 || total.missing > 0 {
 		return fmt.Errorf("not complete: %d failed and %d missing run(s); runexp run %s (with the same --shard and filters) retries the failed and runs the missing", total.failed, total.missing, path)
 	}

@@ -86,16 +86,13 @@ func (l *listFlag) Set(v string) error {
 }
 
 // storedStatus returns, per configuration hash, the status of the runs the
-// databases hold (ok wins over failed), reading each read-only. A missing
-// database is an error when mustExist, else it holds nothing.
-func storedStatus(ctx context.Context, dbs []string, mustExist bool) (map[string]string, error) {
+// databases hold (ok wins over failed), reading each read-only. A database
+// that does not exist holds nothing.
+func storedStatus(ctx context.Context, dbs []string) (map[string]string, error) {
 	stored := map[string]string{}
 	for _, p := range dbs {
 		if _, err := os.Stat(p); err != nil {
-			if !mustExist {
-				continue
-			}
-			return nil, fmt.Errorf("results database %s not found (runexp run SPEC --db %s creates it)", p, p)
+			continue
 		}
 		st, err := results.OpenReadOnly(p)
 		if err != nil {
@@ -119,7 +116,7 @@ func storedStatus(ctx context.Context, dbs []string, mustExist bool) (map[string
 // already holds it (ok, failed: retried, or missing), and a summary on
 // stderr.
 func dryRun(ctx context.Context, plan *spec.Plan, db string, stdout, stderr io.Writer) error {
-	stored, err := storedStatus(ctx, []string{db}, false)
+	stored, err := storedStatus(ctx, []string{db})
 	if err != nil {
 		return err
 	}
