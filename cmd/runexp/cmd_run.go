@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 
 	"nmfbench/internal/blasbackend"
@@ -32,6 +33,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	shardFlag := fs.String("shard", "", "run only shard I/N of the plan (0 ≤ I < N; cost-balanced, see docs/cluster.md), or auto (Slurm array / Kubernetes Indexed Job)")
 	shardCount := fs.Int("shard-count", 0, "with --shard auto: the number of shards N (required with JOB_COMPLETION_INDEX)")
 	timeout := fs.Duration("timeout", 0, "time limit of each run, e.g. 30m; a run past it is stored as failed (default: the spec's timeout; 0: none)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof; docs/performance.md)")
 	if err := parseInterleaved(fs, args); err != nil {
 		return err
 	}
@@ -117,6 +119,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	})
 	if limit < 0 {
 		return specError{fmt.Errorf("--timeout %s: must be positive (0: no limit)", limit)}
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	// Claim: other runexp processes on this database (same host) split the
 	// work with this one instead of computing every run twice.
@@ -210,4 +219,22 @@ func gitRevision() string {
 		rev += "+dirty"
 	}
 	return rev
+}
+
+// startCPUProfile starts the Go CPU profiler writing to path and returns the
+// function that stops it and closes the file. Time spent inside BLAS shows as
+// runtime.cgocall under the Go function that called it.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile %s: %w", path, err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

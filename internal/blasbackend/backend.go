@@ -12,7 +12,9 @@
 // the CPU falls back to generic SSE3 kernels 3–8× slower than the AVX2 or
 // AVX-512 ones the CPU runs; Ensure re-executes the program with
 // OPENBLAS_CORETYPE set to the right core and verifies DGEMM against gonum.
-// Describe (or Name and Env) is recorded with every run, and Doctor prints a
+// On CPUs with AVX-512F, DGEMM itself is package gemm's built-in kernel
+// (EnvGemm chooses), verified against gonum at start-up; every other routine
+// is the backend's. Describe (or Name and Env) is recorded with every run, and Doctor prints a
 // diagnosis with measured DGEMM rates against the CPU's FMA peak.
 package blasbackend
 
@@ -35,7 +37,8 @@ func Name() string {
 
 // Env returns the environment variables that influence BLAS results or
 // speed, for provenance records: every OPENBLAS_* variable, OMP_NUM_THREADS,
-// GOMAXPROCS and Ensure's NMFBENCH_CORETYPE_AUTO marker, those that are set.
+// GOMAXPROCS, Ensure's NMFBENCH_CORETYPE_AUTO marker and NMFBENCH_GEMM, those
+// that are set.
 func Env() map[string]string {
 	out := map[string]string{}
 	for _, kv := range os.Environ() {
@@ -44,7 +47,7 @@ func Env() map[string]string {
 			out[k] = v
 		}
 	}
-	for _, k := range []string{"OMP_NUM_THREADS", "GOMAXPROCS", EnvAutoMarker} {
+	for _, k := range []string{"OMP_NUM_THREADS", "GOMAXPROCS", EnvAutoMarker, EnvGemm} {
 		if v, ok := os.LookupEnv(k); ok {
 			out[k] = v
 		}

@@ -18,6 +18,10 @@ type Info struct {
 	VerifyError  string            `json:"verify_error,omitempty"`  // Verify's error, if it failed
 	Env          map[string]string `json:"env,omitempty"`           // Env()
 	Threads      int               `json:"blas_threads"`            // OpenBLAS threads (0: pure Go)
+	// GEMM names the DGEMM when it is not the backend's: GemmBuiltin for
+	// package gemm's kernel ("" means the backend's own Dgemm).
+	GEMM            string `json:"gemm,omitempty"`
+	GEMMVerifyError string `json:"gemm_verify_error,omitempty"` // why the built-in DGEMM was rejected
 }
 
 // Describe returns the BLAS description of this process. Call it after
@@ -46,6 +50,12 @@ func Describe() Info {
 	in.CoreAuto = source == SourceAuto
 	in.Verified = ensured && verr == ""
 	in.VerifyError = verr
+	gemmState.Lock()
+	if gemmState.builtin {
+		in.GEMM = GemmBuiltin
+	}
+	in.GEMMVerifyError = gemmState.verifyErr
+	gemmState.Unlock()
 	return in
 }
 
@@ -54,6 +64,9 @@ func Describe() Info {
 func (in Info) String() string {
 	var b strings.Builder
 	b.WriteString(in.Backend)
+	if in.GEMM != "" {
+		fmt.Fprintf(&b, ", DGEMM %s", in.GEMM)
+	}
 	if in.Core != "" {
 		fmt.Fprintf(&b, ", core %s", in.Core)
 		switch in.CoreSource {
@@ -71,6 +84,9 @@ func (in Info) String() string {
 	}
 	if in.VerifyError != "" {
 		b.WriteString(", VERIFICATION FAILED")
+	}
+	if in.GEMMVerifyError != "" {
+		b.WriteString(", built-in DGEMM failed verification")
 	}
 	for _, k := range sortedKeys(in.Env) {
 		fmt.Fprintf(&b, ", %s=%s", k, in.Env[k])

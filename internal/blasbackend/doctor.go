@@ -85,6 +85,7 @@ type Rate struct {
 	GFLOPS       float64 // best run
 	Median       float64 // median run
 	FractionPeak float64 // GFLOPS / peak (0 if the peak is unknown)
+	Backend      float64 // the backend's own DGEMM, best run, when the built-in one is active (else 0)
 }
 
 // Verdict is Doctor's conclusion.
@@ -178,11 +179,26 @@ func Doctor(ctx context.Context, w io.Writer, opts DoctorOptions) (Verdict, erro
 	}
 
 	impl := blas64.Implementation()
+	base := backendBLAS()
+	builtin := in.GEMM != ""
+	switch {
+	case builtin:
+		p("DGEMM", "%s; the other BLAS routines: %s (%s=blas for the BLAS's own DGEMM)", in.GEMM, in.Backend, EnvGemm)
+	case in.GEMMVerifyError != "":
+		p("DGEMM", "the backend's: the built-in AVX-512 kernel FAILED verification (%s)", in.GEMMVerifyError)
+	default:
+		p("DGEMM", "the backend's (%s)", gemmReason(f))
+	}
 	v.Verify = Verify(impl)
 	if v.Verify != nil {
 		p("verification", "FAILED: %v", v.Verify)
 	} else {
 		p("verification", "DGEMM agrees with gonum's pure-Go BLAS to %g relative (%d shapes)", VerifyTol, len(verifyShapes))
+	}
+	if builtin {
+		if err := Verify(base); err != nil {
+			p("verification", "the backend's own DGEMM FAILED: %v", err)
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return v, err
@@ -210,7 +226,11 @@ func Doctor(ctx context.Context, w io.Writer, opts DoctorOptions) (Verdict, erro
 		return v, err
 	}
 
-	fmt.Fprintf(w, "DGEMM, 1 thread, GFLOP/s best (median) and %% of the FMA peak:\n")
+	head := "DGEMM, 1 thread, GFLOP/s best (median) and % of the FMA peak"
+	if builtin {
+		head += "; [the backend's own DGEMM]"
+	}
+	fmt.Fprintln(w, head+":")
 	var slow []string
 	for _, sh := range opts.Shapes {
 		best, med := MeasureDgemm(impl, sh, opts.Time)
@@ -228,6 +248,11 @@ func Doctor(ctx context.Context, w io.Writer, opts DoctorOptions) (Verdict, erro
 				line += fmt.Sprintf("  (want ≥ %.0f%%: %s)", 100*sh.MinPeak, status)
 			}
 		}
+		if builtin {
+			b, _ := MeasureDgemm(base, sh, opts.Time)
+			r.Backend = b
+			line += fmt.Sprintf("  [%.1f]", b)
+		}
 		fmt.Fprintln(w, line)
 		v.Rates = append(v.Rates, r)
 		if err := ctx.Err(); err != nil {
@@ -238,6 +263,9 @@ func Doctor(ctx context.Context, w io.Writer, opts DoctorOptions) (Verdict, erro
 		p("elementwise", "%s", opts.Elementwise())
 	}
 
+	if builtin && in.DetectedCore != "" && betterCore(in.Core, in.DetectedCore) {
+		p("note", "OpenBLAS core %s is below the %s this CPU supports; it now computes only the BLAS calls other than DGEMM (a few %% of the work)", in.Core, in.DetectedCore)
+	}
 	v.Advice = advice(in, v.Verify, slow)
 	v.OK = len(v.Advice) == 0
 	fmt.Fprintf(w, "verdict: %s\n", v.Line())
@@ -261,7 +289,7 @@ func advice(in Info, verr error, slow []string) []string {
 			out = append(out, fmt.Sprintf("OpenBLAS core %s computes wrong DGEMM results: set OPENBLAS_CORETYPE=Haswell or rebuild without OpenBLAS", in.Core))
 		}
 	}
-	if in.DetectedCore != "" && betterCore(in.Core, in.DetectedCore) {
+	if in.DetectedCore != "" && betterCore(in.Core, in.DetectedCore) && in.GEMM == "" {
 		switch {
 		case ctSet && in.CoreSource == SourceUser:
 			out = append(out, fmt.Sprintf("set OPENBLAS_CORETYPE=%s (it is set to %s, kernels this CPU outruns; or unset it)", in.DetectedCore, ct))
@@ -323,4 +351,18 @@ func cpuModel() string {
 		s += ", " + strings.SplitN(mhz, ".", 2)[0] + " MHz nominal"
 	}
 	return s
+}
+
+// gemmReason says why the built-in DGEMM is not in use.
+func gemmReason(f Features) string {
+	gemmState.Lock()
+	off := gemmState.off
+	gemmState.Unlock()
+	switch {
+	case off != "":
+		return off
+	case !f.AVX512F:
+		return "the built-in kernel needs AVX-512F, which this CPU lacks"
+	}
+	return "the built-in kernel needs cgo on amd64"
 }

@@ -11,7 +11,6 @@ import (
 	"syscall"
 
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/blas/gonum"
 )
 
@@ -251,7 +250,7 @@ func defaultConfig() ensureConfig {
 		lookup:   os.LookupEnv,
 		environ:  os.Environ,
 		exec:     syscall.Exec,
-		impl:     blas64.Implementation,
+		impl:     backendBLAS,
 		stderr:   os.Stderr,
 	}
 }
@@ -312,7 +311,7 @@ func ensure(cfg ensureConfig) {
 		d.Action = UseGonum
 	}
 	if d.Action == UseGonum {
-		blas64.Use(gonum.Implementation{})
+		install(gonum.Implementation{}, cfg.lookup, cfg.stderr)
 		setState(d.Source, err.Error(), true)
 	}
 }

@@ -69,7 +69,7 @@ func helperMain(mode string) int {
 	r := helperReport{Info: Describe()}
 	r.CoreType, r.CoreTypeSet = os.LookupEnv(EnvCoreType)
 	r.Marker = os.Getenv(EnvAutoMarker)
-	_, r.Gonum = blas64.Implementation().(gonum.Implementation)
+	_, r.Gonum = backendBLAS().(gonum.Implementation)
 	if err := json.NewEncoder(os.Stdout).Encode(r); err != nil {
 		return 1
 	}
@@ -313,6 +313,7 @@ func testConfig(chosen, detected string, env map[string]string, impl blas.Float6
 func TestEnsureFallsBackOnMismatch(t *testing.T) {
 	active := blas64.Implementation()
 	defer blas64.Use(active)
+	defer install(defaultBLAS(), os.LookupEnv, io.Discard) // the gemm state of init
 	defer setState("", "", false)
 	wrong := perturbedBLAS{active, 1e-9}
 
@@ -328,7 +329,7 @@ func TestEnsureFallsBackOnMismatch(t *testing.T) {
 		var stderr bytes.Buffer
 		fx := &fakeExec{}
 		ensure(testConfig("SkylakeX", "SkylakeX", c.env, wrong, fx, &stderr))
-		if _, ok := blas64.Implementation().(gonum.Implementation); !ok {
+		if _, ok := backendBLAS().(gonum.Implementation); !ok {
 			t.Errorf("%s: blas64 is %T after a failed verification, want gonum", c.name, blas64.Implementation())
 		}
 		if fx.called != c.wantExec {
@@ -356,6 +357,7 @@ func TestEnsureFallsBackOnMismatch(t *testing.T) {
 func TestEnsureRespectsUserCore(t *testing.T) {
 	active := blas64.Implementation()
 	defer blas64.Use(active)
+	defer install(defaultBLAS(), os.LookupEnv, io.Discard) // the gemm state of init
 	defer setState("", "", false)
 	for _, impl := range []blas.Float64{active, perturbedBLAS{active, 1e-9}} {
 		var stderr bytes.Buffer
@@ -380,6 +382,7 @@ func TestEnsureRespectsUserCore(t *testing.T) {
 func TestEnsureUpgradesGeneric(t *testing.T) {
 	active := blas64.Implementation()
 	defer blas64.Use(active)
+	defer install(defaultBLAS(), os.LookupEnv, io.Discard) // the gemm state of init
 	defer setState("", "", false)
 	var stderr bytes.Buffer
 	fx := &fakeExec{}

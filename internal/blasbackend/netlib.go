@@ -10,7 +10,7 @@ package blasbackend
 import "C"
 
 import (
-	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/netlib/blas/netlib"
 )
 
@@ -19,7 +19,8 @@ const (
 	openblas = true
 )
 
-func init() { blas64.Use(netlib.Implementation{}) }
+// defaultBLAS is the backend gonum uses (install adds the DGEMM).
+func defaultBLAS() blas.Float64 { return netlib.Implementation{} }
 
 // SetThreads sets the number of OpenBLAS threads. Runs executed in parallel
 // use 1, so that workers do not oversubscribe the cores.

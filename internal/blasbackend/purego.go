@@ -2,6 +2,11 @@
 
 package blasbackend
 
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
 const (
 	name     = "gonum (pure Go)"
 	openblas = false
@@ -22,3 +27,6 @@ func Core() string { return "n/a" }
 // Config returns OpenBLAS's build configuration string; "" for the pure-Go
 // backend.
 func Config() string { return "" }
+
+// defaultBLAS is the backend gonum uses (install adds the DGEMM).
+func defaultBLAS() blas.Float64 { return gonum.Implementation{} }
