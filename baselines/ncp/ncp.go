@@ -154,6 +154,7 @@ type cpConfig struct {
 type cpState struct {
 	cfg     cpConfig
 	x       *tensor.Dense
+	xT      *mat.Dense // X₍N₎ᵀ, for Workspace.ContractTransposed
 	A       []*mat.Dense
 	N, R    int
 	normXSq float64
@@ -251,7 +252,10 @@ func (s *cpState) objective() float64 {
 // sweep updates every mode once and returns the new objective.
 func (s *cpState) sweep() float64 {
 	last := s.N - 1
-	s.ws.Contract(s.x, s.A[last]) // 𝒳 ×_N A⁽ᴺ⁾ᵀ, shared by modes 1 … N−1
+	if s.xT == nil {
+		s.xT = mat.DenseCopyOf(s.x.LastUnfolding().T())
+	}
+	s.ws.ContractTransposed(s.xT, s.A[last]) // 𝒳 ×_N A⁽ᴺ⁾ᵀ, shared by modes 1 … N−1
 	for n := 0; n < last; n++ {
 		s.ws.MTTKRPContracted(s.M[n], s.A, n)
 		s.hadamardExcept(n)

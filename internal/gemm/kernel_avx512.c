@@ -47,48 +47,68 @@ static int grow(double **buf, size_t *cap, size_t n) {
 static inline int panelWidth(int rem) { return rem > 16 ? 24 : rem > 8 ? 16 : 8; }
 
 // packB packs op(B)[p0:p0+kc, j0:j0+nc] into consecutive panels, each kc
-// rows of panelWidth values (zero beyond the matrix).
-static void pack_b(int transB, const double *b, int ldb, int p0, int kc, int j0, int nc, double *dst) {
+// rows of panelWidth values (zero beyond the matrix). Where op(B) = B, each
+// row is read once, front to back, with masked vector loads and scattered
+// into the panels; the transposed case gathers.
+static AVX512 void pack_b(int transB, const double *b, int ldb, int p0, int kc, int j0, int nc, double *dst) {
+	if (!transB) {
+		// Row p of op(B) is read once, front to back, and scattered into
+		// the panels (panel j starts at dst + j·kc: every panel but the
+		// last two is 24 wide).
+		for (int p = 0; p < kc; p++) {
+			const double *src = b + (size_t)(p0 + p) * ldb + j0;
+			for (int j = 0; j < nc;) {
+				int w = panelWidth(nc - j), v = nc - j < w ? nc - j : w;
+				double *d = dst + (size_t)j * kc + (size_t)p * w;
+				for (int q = 0; q < w; q += 8) {
+					int left = v - q;
+					__mmask8 m = left >= 8 ? 0xff : left <= 0 ? 0 : (__mmask8)(0xff >> (8 - left));
+					_mm512_storeu_pd(d + q, _mm512_maskz_loadu_pd(m, src + j + q));
+				}
+				j += w;
+			}
+		}
+		return;
+	}
 	for (int j = 0; j < nc;) {
 		int w = panelWidth(nc - j), v = nc - j < w ? nc - j : w;
-		if (!transB) {
-			const double *src = b + (size_t)p0 * ldb + j0 + j;
-			for (int p = 0; p < kc; p++, src += ldb, dst += w) {
-				int q = 0;
-				for (; q < v; q++) dst[q] = src[q];
-				for (; q < w; q++) dst[q] = 0;
-			}
-		} else {
-			for (int p = 0; p < kc; p++, dst += w) {
-				const double *src = b + (size_t)(j0 + j) * ldb + p0 + p;
-				int q = 0;
-				for (; q < v; q++) dst[q] = src[(size_t)q * ldb];
-				for (; q < w; q++) dst[q] = 0;
-			}
+		for (int p = 0; p < kc; p++, dst += w) {
+			const double *src = b + (size_t)(j0 + j) * ldb + p0 + p;
+			int q = 0;
+			for (; q < v; q++) dst[q] = src[(size_t)q * ldb];
+			for (; q < w; q++) dst[q] = 0;
 		}
 		j += w;
 	}
 }
 
 // packA packs op(A)[i0:i0+mc, p0:p0+kc] into panels of MR rows: per panel,
-// kc groups of MR values (zero beyond the matrix).
-static void pack_a(int transA, const double *a, int lda, int i0, int mc, int p0, int kc, double *dst) {
-	for (int i = 0; i < mc; i += MR) {
+// kc groups of MR values (zero beyond the matrix). In the transposed case
+// each stored row p holds the mc values of column p of op(A) contiguously:
+// it is read once, front to back, with masked vector loads and scattered
+// into the panels (reading panel by panel would revisit every row mc/8
+// times with a stride of lda, which a power-of-two lda maps onto a few cache
+// sets). The plain case is only used for a last panel of fewer than MR rows.
+static AVX512 void pack_a(int transA, const double *a, int lda, int i0, int mc, int p0, int kc, double *dst) {
+	if (transA) {
+		for (int p = 0; p < kc; p++) {
+			const double *src = a + (size_t)(p0 + p) * lda + i0;
+			for (int i = 0; i < mc; i += MR) {
+				int left = mc - i;
+				__mmask8 m = left >= MR ? 0xff : (__mmask8)(0xff >> (MR - left));
+				_mm512_storeu_pd(dst + (size_t)(i / MR) * MR * kc + (size_t)p * MR, _mm512_maskz_loadu_pd(m, src + i));
+			}
+		}
+		return;
+	}
+	for (int i = 0; i < mc; i += MR, dst += (size_t)MR * kc) {
 		int v = mc - i < MR ? mc - i : MR;
-		if (!transA) {
-			for (int p = 0; p < kc; p++, dst += MR) {
-				const double *src = a + (size_t)(i0 + i) * lda + p0 + p;
-				int q = 0;
-				for (; q < v; q++) dst[q] = src[(size_t)q * lda];
-				for (; q < MR; q++) dst[q] = 0;
-			}
-		} else {
-			const double *src = a + (size_t)p0 * lda + i0 + i;
-			for (int p = 0; p < kc; p++, src += lda, dst += MR) {
-				int q = 0;
-				for (; q < v; q++) dst[q] = src[q];
-				for (; q < MR; q++) dst[q] = 0;
-			}
+		for (int p = 0; p < kc; p++) {
+			const double *src = a + (size_t)(i0 + i) * lda + p0 + p;
+			double *d = dst + (size_t)p * MR;
+			int q = 0;
+			for (; q < v; q++) d[q] = src[(size_t)q * lda];
+			for (; q < MR; q++) d[q] = 0;
 		}
 	}
 }
@@ -230,3 +250,4 @@ int gemm_dgemm(int transA, int transB, int m, int n, int k, double alpha, const 
 	}
 	return 0;
 }
+

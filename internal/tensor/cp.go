@@ -91,6 +91,7 @@ type Workspace struct {
 	rank       int
 	p          int        // ∏_{k<N} I_k
 	t          *mat.Dense // R × p: row r is 𝒯_r = 𝒳 ×_N a_r⁽ᴺ⁾, column-major over modes < N
+	tT         *mat.Dense // p × R: 𝒯ᵀ as ContractTransposed computes it (nil until then)
 	kr         *mat.Dense // p × R Khatri–Rao product of modes < N (last-mode MTTKRP)
 	kl, kq     []float64  // per-component Khatri–Rao columns left and right of mode n
 	acc        []float64  // I_n accumulator
@@ -155,6 +156,27 @@ func (w *Workspace) Contract(x *Dense, aLast *mat.Dense) {
 	fs[N-1] = aLast
 	w.check(x, fs)
 	w.t.Mul(aLast.T(), x.LastUnfolding())
+	w.contracted = true
+}
+
+// ContractTransposed is Contract for a caller that keeps xT = X₍N₎ᵀ (p ×
+// I_N, e.g. computed once for data that do not change): 𝒯 = (xT·A⁽ᴺ⁾)ᵀ. The
+// product then reads both operands as stored, where A⁽ᴺ⁾ᵀX₍N₎ has the GEMM
+// pack the large X₍N₎ on every call; every entry is the same sum, so the
+// result equals Contract's (with package gemm's kernel, bit for bit).
+func (w *Workspace) ContractTransposed(xT, aLast *mat.Dense) {
+	N := len(w.shape)
+	if r, c := xT.Dims(); r != w.p || c != w.shape[N-1] {
+		panic(fmt.Sprintf("tensor: ContractTransposed needs X₍N₎ᵀ of %d×%d, got %d×%d", w.p, w.shape[N-1], r, c))
+	}
+	fs := make([]*mat.Dense, N)
+	fs[N-1] = aLast
+	w.check(nil, fs)
+	if w.tT == nil {
+		w.tT = mat.NewDense(w.p, w.rank, nil)
+	}
+	w.tT.Mul(xT, aLast)
+	w.t.Copy(w.tT.T())
 	w.contracted = true
 }
 

@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/floats/scalar"
 	"gonum.org/v1/gonum/mat"
 
+	"nmfbench/internal/blasbackend"
 	"nmfbench/internal/dense"
 )
 
@@ -462,6 +463,45 @@ func TestInputErrors(t *testing.T) {
 
 func errOf[T any](_ T, err error) error { return err }
 
+// TestContractTransposedEqualsContract: 𝒯 from a kept X₍N₎ᵀ equals
+// Contract's (bit for bit where the built-in GEMM runs: the same sums; to
+// 1e-14 with another BLAS), and the contracted MTTKRPs follow.
+func TestContractTransposedEqualsContract(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, shape := range [][]int{{32, 32, 300}, {5, 7, 3}, {4, 3, 2, 50}} {
+		const R = 13
+		x := randTensor(rng, shape...)
+		fs := randFactors(rng, shape, R)
+		N := len(shape)
+		w1, _ := NewWorkspace(shape, R)
+		w2, _ := NewWorkspace(shape, R)
+		w1.Contract(x, fs[N-1])
+		w2.ContractTransposed(mat.DenseCopyOf(x.LastUnfolding().T()), fs[N-1])
+		exact := blasbackend.GemmBuiltinActive()
+		for i, v := range w1.t.RawMatrix().Data {
+			u := w2.t.RawMatrix().Data[i]
+			if exact && u != v || math.Abs(u-v) > 1e-14*math.Max(1, math.Abs(v)) {
+				t.Fatalf("shape %v: 𝒯 entry %d: Contract %.17g, ContractTransposed %.17g", shape, i, v, u)
+			}
+		}
+		for n := 0; n < N-1; n++ {
+			var m1, m2 mat.Dense
+			w1.MTTKRPContracted(&m1, fs, n)
+			w2.MTTKRPContracted(&m2, fs, n)
+			if !mat.EqualApprox(&m1, &m2, 1e-13) {
+				t.Fatalf("shape %v mode %d: contracted MTTKRPs differ", shape, n)
+			}
+		}
+	}
+	w, _ := NewWorkspace([]int{2, 3, 4}, 2)
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "ContractTransposed needs") {
+			t.Errorf("X₍N₎ᵀ of the wrong shape: panic %v", r)
+		}
+	}()
+	w.ContractTransposed(mat.NewDense(4, 6, nil), mat.NewDense(4, 2, nil))
+}
+
 func BenchmarkMTTKRP(b *testing.B) {
 	// The PIE_pose27 image tensor: 32 × 32 × 2856, rank 68.
 	shape := []int{32, 32, 2856}
@@ -474,6 +514,12 @@ func BenchmarkMTTKRP(b *testing.B) {
 	b.Run("Contract", func(b *testing.B) {
 		for b.Loop() {
 			w.Contract(x, fs[2])
+		}
+	})
+	xT := mat.DenseCopyOf(x.LastUnfolding().T())
+	b.Run("ContractTransposed", func(b *testing.B) {
+		for b.Loop() {
+			w.ContractTransposed(xT, fs[2])
 		}
 	})
 	w.Contract(x, fs[2])
