@@ -23,6 +23,7 @@ import (
 	"nmfbench/internal/graph"
 	"nmfbench/internal/mu"
 	"nmfbench/internal/ot"
+	"nmfbench/internal/ot/vmath"
 	"nmfbench/internal/samplegraph"
 	"nmfbench/internal/tensor"
 	"nmfbench/methods"
@@ -529,8 +530,9 @@ func (s *gwntfSolver) updateFactors() error {
 func (s *gwntfSolver) updateMode(n int, target *mat.Dense, w float64) error {
 	xh := s.model(n)
 	ratio := s.work[n]
-	divInto(ratio.RawMatrix().Data, target.RawMatrix().Data, xh.RawMatrix().Data)
-	s.mttkrp(n, ratio) // (Ψ ⊘ X̂₍ₙ₎) A⁽⁻ⁿ⁾
+	// Ψ ⊘ X̂₍ₙ₎ (0 where Ψ = 0), then (Ψ ⊘ X̂₍ₙ₎) A⁽⁻ⁿ⁾.
+	vmath.Quot(ratio.RawMatrix().Data, target.RawMatrix().Data, xh.RawMatrix().Data)
+	s.mttkrp(n, ratio)
 	// 𝟏A⁽⁻ⁿ⁾: the column sums of a Khatri–Rao product are the products of
 	// the operands' column sums.
 	for r := range s.den {
@@ -636,15 +638,4 @@ func (s *gwntfSolver) buildMean() {
 func (s *gwntfSolver) absorbL1() {
 	dense.AbsorbScale(s.A[:], 2, 1)
 	s.changed()
-}
-
-// divInto sets dst = a ⊘ b elementwise (0 where a is 0).
-func divInto(dst, a, b []float64) {
-	for i, v := range a {
-		if v == 0 {
-			dst[i] = 0
-			continue
-		}
-		dst[i] = v / b[i]
-	}
 }

@@ -84,44 +84,54 @@ func TestGWNTFBlockedScalingMatchesWhole(t *testing.T) {
 	ctx := context.Background()
 	d := gwTestData(12, 10, 90, 22, true) // mode 1: 12 × 900 in blocks of 682 and 218 columns
 	for _, warm := range []bool{true, false} {
-		prm := Defaults
-		prm.Rank, prm.GraphWeight, prm.WarmStart = 3, 0, warm
-		s := gwTestSolver(t, d, prm)
-		for n := 0; n < 2; n++ {
-			g := s.ot[n]
-			if g.blk == nil || g.rem == nil {
-				t.Fatalf("mode %d: expected a blocked scaling with a remainder block", n+1)
-			}
-			s.model(n)
-			// Two solves, so that the warm start matters.
-			var Jb, Jw float64
-			psiB := mat.NewDense(s.dims[n], s.size/s.dims[n], nil)
-			v0 := mat.DenseCopyOf(g.sc.V)
-			for k := 0; k < 2; k++ {
-				var err error
-				if Jb, err = g.solve(ctx, psiB); err != nil {
-					t.Fatal(err)
+		// export: the blocked solve also writes U and V of the whole
+		// unfolding (compared below); without it (as in fits) Ψ and J must
+		// not change.
+		for _, export := range []bool{false, true} {
+			prm := Defaults
+			prm.Rank, prm.GraphWeight, prm.WarmStart = 3, 0, warm
+			s := gwTestSolver(t, d, prm)
+			for n := 0; n < 2; n++ {
+				g := s.ot[n]
+				if g.blk == nil || g.rem == nil {
+					t.Fatalf("mode %d: expected a blocked scaling with a remainder block", n+1)
 				}
-			}
-			uB, vB := mat.DenseCopyOf(g.sc.U), mat.DenseCopyOf(g.sc.V)
-			g.sc.V.Copy(v0)
-			blk := g.blk
-			g.blk = nil // whole-unfolding path
-			psiW := mat.NewDense(s.dims[n], s.size/s.dims[n], nil)
-			for k := 0; k < 2; k++ {
-				var err error
-				if Jw, err = g.solve(ctx, psiW); err != nil {
-					t.Fatal(err)
+				g.exportWhole = export
+				s.model(n)
+				// Two solves, so that the warm start matters.
+				var Jb, Jw float64
+				psiB := mat.NewDense(s.dims[n], s.size/s.dims[n], nil)
+				v0 := mat.DenseCopyOf(g.sc.V)
+				for k := 0; k < 2; k++ {
+					var err error
+					if Jb, err = g.solve(ctx, psiB); err != nil {
+						t.Fatal(err)
+					}
 				}
-			}
-			g.blk = blk
-			for name, p := range map[string][2]*mat.Dense{"U": {uB, g.sc.U}, "V": {vB, g.sc.V}, "Ψ": {psiB, psiW}} {
-				if !mat.Equal(p[0], p[1]) {
-					t.Errorf("warm=%v mode %d: blocked %s differs from the whole-unfolding one by %.2g", warm, n+1, name, relDiffMat(p[0], p[1]))
+				uB, vB := mat.DenseCopyOf(g.sc.U), mat.DenseCopyOf(g.sc.V)
+				g.sc.V.Copy(v0)
+				blk := g.blk
+				g.blk = nil // whole-unfolding path
+				psiW := mat.NewDense(s.dims[n], s.size/s.dims[n], nil)
+				for k := 0; k < 2; k++ {
+					var err error
+					if Jw, err = g.solve(ctx, psiW); err != nil {
+						t.Fatal(err)
+					}
 				}
-			}
-			if math.Abs(Jb-Jw) > 1e-12*math.Abs(Jw) {
-				t.Errorf("warm=%v mode %d: J term %.15g blocked, %.15g whole", warm, n+1, Jb, Jw)
+				g.blk = blk
+				cmp := map[string][2]*mat.Dense{"Ψ": {psiB, psiW}}
+				if export {
+					cmp["U"], cmp["V"] = [2]*mat.Dense{uB, g.sc.U}, [2]*mat.Dense{vB, g.sc.V}
+				}
+				for name, p := range cmp {
+					if !mat.Equal(p[0], p[1]) {
+						t.Errorf("warm=%v export=%v mode %d: blocked %s differs from the whole-unfolding one by %.2g", warm, export, n+1, name, relDiffMat(p[0], p[1]))
+					}
+				}
+				if math.Abs(Jb-Jw) > 1e-12*math.Abs(Jw) {
+					t.Errorf("warm=%v export=%v mode %d: J term %.15g blocked, %.15g whole", warm, export, n+1, Jb, Jw)
+				}
 			}
 		}
 	}

@@ -36,8 +36,11 @@ const (
 // from memory twice per round: the same operations on every entry, in the
 // same order, so U, V and Ψ are bit for bit those of the unblocked
 // iteration (the recursive kernel and DivPow are columnwise; only the
-// summation order of the objective changes). sc holds the whole-unfolding
-// state (U, V, the warm start) in either case.
+// summation order of the objective changes). The blocked path keeps the
+// data and the warm-start V of every block in block-contiguous storage
+// (xBlk, vBlk), which the block state points at in turn, so that only the
+// target X̂ is copied in and Ψ out; sc holds the whole-unfolding state of the
+// unblocked path, and after a blocked solve only when exportWhole is set.
 type modeScaling struct {
 	sc       *ot.Scaling
 	prm      Params
@@ -46,6 +49,11 @@ type modeScaling struct {
 	phi      []float64   // Φ of one chunk (objective)
 	blk, rem *ot.Scaling // block states (nil: no blocking)
 	psiBlk   [2]*mat.Dense
+	// xBlk[j] and vBlk[j] are the data and the scaling V of block j.
+	xBlk, vBlk []*mat.Dense
+	// exportWhole makes the blocked solve also write U and V into sc.U and
+	// sc.V (tests compare them with the unblocked path, or build plans).
+	exportWhole bool
 }
 
 // newModeScaling prepares the scaling of mode n with kernel k, data unfolding
@@ -75,6 +83,13 @@ func newModeScaling(k ot.Kernel, x, xhat *mat.Dense, prm Params, workers int) (*
 				return nil, err
 			}
 			g.psiBlk[1] = mat.NewDense(m2, r, nil)
+		}
+		for j0 := 0; j0 < n; j0 += tb {
+			w := min(tb, n-j0)
+			xb, vb := mat.NewDense(m1, w, nil), mat.NewDense(m2, w, nil)
+			copyCols(xb, x, j0)
+			copyCols(vb, sc.V, j0) // the start 𝟏/Iₙ
+			g.xBlk, g.vBlk = append(g.xBlk, xb), append(g.vBlk, vb)
 		}
 	}
 	return g, nil
@@ -116,23 +131,21 @@ func (g *modeScaling) solve(ctx context.Context, psi *mat.Dense) (float64, error
 }
 
 // solveBlocked is solve with a fixed number of rounds, one column block at a
-// time (see modeScaling). It leaves U, V of the whole unfolding in g.sc (KV
-// and KTU there are not updated).
+// time (see modeScaling). The block state reads the block's data and keeps
+// its V in xBlk and vBlk; U, V of the whole unfolding (and KV, KTU) in g.sc
+// are written only with exportWhole.
 func (g *modeScaling) solveBlocked(ctx context.Context, psi *mat.Dense) (float64, error) {
 	sc := g.sc
-	_, n := sc.U.Dims()
 	var J float64
-	for j0 := 0; j0 < n; {
+	for j, j0 := 0, 0; j < len(g.xBlk); j++ {
 		b, pb := g.blk, g.psiBlk[0]
-		if _, w := b.U.Dims(); j0+w > n {
+		_, w := g.xBlk[j].Dims()
+		if _, bw := b.U.Dims(); bw != w {
 			b, pb = g.rem, g.psiBlk[1]
 		}
-		_, w := b.U.Dims()
-		copyCols(b.A, sc.A, j0)
+		b.A, b.V = g.xBlk[j], g.vBlk[j]
 		copyCols(b.B, sc.B, j0)
-		if g.prm.WarmStart {
-			copyCols(b.V, sc.V, j0)
-		} else {
+		if !g.prm.WarmStart {
 			b.Reset(g.m1, g.m2)
 		}
 		it, _, err := b.Iterate(ctx, g.prm.ScalingIters, 0)
@@ -145,9 +158,11 @@ func (g *modeScaling) solveBlocked(ctx context.Context, psi *mat.Dense) (float64
 		}
 		b.ColMarginal(pb)
 		J += g.objective(b, pb)
-		putCols(sc.U, b.U, j0)
-		putCols(sc.V, b.V, j0)
 		putCols(psi, pb, j0)
+		if g.exportWhole {
+			putCols(sc.U, b.U, j0)
+			putCols(sc.V, b.V, j0)
+		}
 		j0 += w
 	}
 	return J, nil

@@ -98,3 +98,11 @@ func dotLogImpl(w, x, y []float64) float64 {
 	}
 	return float64(C.vmath_dotlog(ptr(w), ptr(x), yp, C.long(len(w))))
 }
+
+func quotImpl(dst, a, b []float64) {
+	if active == pathPortable {
+		quotGo(dst, a, b)
+		return
+	}
+	C.vmath_quot(ptr(dst), ptr(a), ptr(b), C.long(len(dst)))
+}

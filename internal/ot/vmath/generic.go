@@ -220,3 +220,14 @@ func dotLogGo(w, x, y []float64) float64 {
 	}
 	return (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
+
+// quotGo is vmath_quot.
+func quotGo(dst, a, b []float64) {
+	for i, v := range a {
+		if v == 0 {
+			dst[i] = 0
+			continue
+		}
+		dst[i] = v / b[i]
+	}
+}

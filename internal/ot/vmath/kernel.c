@@ -357,3 +357,13 @@ CLONES double vmath_dotlog(const double *w, const double *x, const double *y, lo
 	}
 	return (acc[0] + acc[1]) + (acc[2] + acc[3]);
 }
+
+// vmath_quot sets dst = a / b, 0 where a = 0; the compiler turns the select
+// into a blend (the lanes where a = 0 may compute 0/0, which is discarded),
+// and IEEE division is correctly rounded in every vector width.
+CLONES void vmath_quot(double *dst, const double *a, const double *b, long n) {
+	for (long i = 0; i < n; i++) {
+		double v = a[i];
+		dst[i] = v == 0.0 ? 0.0 : v / b[i];
+	}
+}

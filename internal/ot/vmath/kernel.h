@@ -24,3 +24,4 @@ void vmath_axisexp(double *dst, const double *src, double q, long outer, long m,
 double vmath_dotlog(const double *w, const double *x, const double *y, long n);
 
 #endif
+void vmath_quot(double *dst, const double *a, const double *b, long n);

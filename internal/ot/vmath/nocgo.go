@@ -22,3 +22,4 @@ func axisExpImpl(dst, src []float64, q float64, outer, m, inner int, alpha float
 }
 
 func dotLogImpl(w, x, y []float64) float64 { return dotLogGo(w, x, y) }
+func quotImpl(dst, a, b []float64)         { quotGo(dst, a, b) }

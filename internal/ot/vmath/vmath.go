@@ -113,6 +113,19 @@ func checkAxis(fn string, dst, src []float64, outer, m, inner int) {
 	}
 }
 
+// Quot sets dst_i = a_i / b_i, and 0 where a_i = 0 (whatever b_i is): the
+// ratio of two nonnegative arrays in which 0/0 counts as 0. Division is
+// correctly rounded on every path, so the results are bit for bit those of
+// the scalar loop. It panics if the slices differ in length.
+func Quot(dst, a, b []float64) {
+	checkLen("Quot", len(dst), len(a))
+	checkLen("Quot", len(dst), len(b))
+	if len(dst) == 0 {
+		return
+	}
+	quotImpl(dst, a, b)
+}
+
 // DotLog returns Σ_i w_i·log(x_i / y_i) over the i with w_i ≠ 0 (so that
 // 0·log 0 = 0), or Σ_i w_i·log x_i when y is nil: the building block of KL
 // divergences and entropies. The logarithms are Log's; the terms are summed

@@ -629,3 +629,48 @@ func BenchmarkDotLog(b *testing.B) {
 	}
 	perElem(b)
 }
+
+// TestQuot: a/b with 0 where a = 0 (even for b = 0, NaN or Inf), bit for bit
+// the scalar quotient on every path, over the whole input range and odd
+// lengths (vector tails).
+func TestQuot(t *testing.T) { forPaths(t, testQuot) }
+
+func testQuot(t *testing.T) {
+	x, b := pathInputs()
+	a := append([]float64(nil), x...)
+	for i := range a {
+		if i%11 == 3 {
+			a[i] = 0
+		}
+	}
+	b = append(b, 0, math.NaN(), math.Inf(1), 0, 2)
+	a = append(a, 0, 0, 0, 1, math.Inf(1))
+	for _, n := range []int{0, 1, 7, 8, 9, 33, len(a)} {
+		dst := make([]float64, n)
+		Quot(dst, a[:n], b[:n])
+		for i, v := range dst {
+			want := 0.0
+			if a[i] != 0 {
+				want = a[i] / b[i]
+			}
+			if math.Float64bits(v) != math.Float64bits(want) && !(math.IsNaN(v) && math.IsNaN(want)) {
+				t.Fatalf("n=%d: Quot(%g, %g) = %v, want %v", n, a[i], b[i], v, want)
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Quot with slices of different lengths did not panic")
+		}
+	}()
+	Quot(make([]float64, 3), make([]float64, 3), make([]float64, 2))
+}
+
+func BenchmarkQuot(b *testing.B) {
+	x, y := benchData()
+	dst := make([]float64, benchN)
+	for b.Loop() {
+		Quot(dst, x, y)
+	}
+	perElem(b)
+}
