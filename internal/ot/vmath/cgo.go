@@ -96,6 +96,9 @@ func dotLogImpl(w, x, y []float64) float64 {
 	if y != nil {
 		yp = ptr(y)
 	}
+	if active == pathAVX512 {
+		return float64(C.vmath_dotlog_avx512(ptr(w), ptr(x), yp, C.long(len(w))))
+	}
 	return float64(C.vmath_dotlog(ptr(w), ptr(x), yp, C.long(len(w))))
 }
 

@@ -32,9 +32,12 @@
 // perform the same IEEE operations in the same order and agree bit for bit;
 // the avx512 path uses a different algorithm and differs from them by up to
 // two ulps (5e-16 relative; more for Pow with large |y|, where it is the more
-// accurate one). AxisMul, AxisExp and DotLog give the same bits on every
-// path (C clones picked by the dynamic loader, or the Go code when the
-// portable path is forced).
+// accurate one). DotLog follows the path too (on avx512 with Log's avx512
+// logarithm, its terms in eight lanes; twice as fast as the portable
+// double-double one), so its sums differ between avx512 and the others at
+// rounding level. AxisMul, AxisExp and Quot give the same bits on every path
+// (C clones picked by the dynamic loader, or the Go code when the portable
+// path is forced).
 //
 // Accuracy, measured against 400-bit references (TestHighPrecisionReference:
 // log and exp over the whole range, x^y for seven exponents), maximum

@@ -25,3 +25,4 @@ double vmath_dotlog(const double *w, const double *x, const double *y, long n);
 
 #endif
 void vmath_quot(double *dst, const double *a, const double *b, long n);
+double vmath_dotlog_avx512(const double *w, const double *x, const double *y, long n);

@@ -330,3 +330,46 @@ AVX512 void vmath_log_avx512(double *dst, const double *x, long n) {
 		_mm512_mask_storeu_pd(dst + i, k, logv8(_mm512_maskz_loadu_pd(k, x + i), &T));
 	}
 }
+
+// vmath_dotlog_avx512 is vmath_dotlog with the logarithm of logv8 (Log's
+// avx512 path) instead of the portable double-double one: Σ w_i·log(x_i/y_i)
+// over w_i ≠ 0 (y = NULL: Σ w_i·log x_i). Element i is added to lane i mod 8
+// of accumulator (i/8) mod 2; the accumulators are added lane by lane, then
+// lanes j and j+4, then the four sums as (s0 + s1) + (s2 + s3): the result
+// depends on the inputs and n only.
+AVX512 double vmath_dotlog_avx512(const double *w, const double *x, const double *y, long n) {
+	tabs T = load_tabs();
+	__m512d acc0 = _mm512_setzero_pd(), acc1 = acc0;
+	long i = 0;
+	for (; i + 16 <= n; i += 16) {
+		__m512d w0 = _mm512_loadu_pd(w + i), w1 = _mm512_loadu_pd(w + i + 8);
+		__m512d q0 = _mm512_loadu_pd(x + i), q1 = _mm512_loadu_pd(x + i + 8);
+		if (y != 0) {
+			q0 = _mm512_div_pd(q0, _mm512_loadu_pd(y + i));
+			q1 = _mm512_div_pd(q1, _mm512_loadu_pd(y + i + 8));
+		}
+		__m512d l0 = logv8(q0, &T), l1 = logv8(q1, &T);
+		__mmask8 k0 = _mm512_cmp_pd_mask(w0, _mm512_setzero_pd(), _CMP_NEQ_UQ);
+		__mmask8 k1 = _mm512_cmp_pd_mask(w1, _mm512_setzero_pd(), _CMP_NEQ_UQ);
+		acc0 = _mm512_mask_add_pd(acc0, k0, acc0, _mm512_mul_pd(w0, l0));
+		acc1 = _mm512_mask_add_pd(acc1, k1, acc1, _mm512_mul_pd(w1, l1));
+	}
+	for (int a = 0; i < n; i += 8, a ^= 1) {
+		__mmask8 k = n - i >= 8 ? (__mmask8)0xff : tailmask(n - i);
+		__m512d wv = _mm512_maskz_loadu_pd(k, w + i);
+		__m512d q = _mm512_maskz_loadu_pd(k, x + i);
+		if (y != 0) {
+			q = _mm512_maskz_div_pd(k, q, _mm512_mask_loadu_pd(_mm512_set1_pd(1), k, y + i));
+		}
+		__m512d l = logv8(q, &T);
+		__mmask8 keep = k & _mm512_cmp_pd_mask(wv, _mm512_setzero_pd(), _CMP_NEQ_UQ);
+		if (a == 0) {
+			acc0 = _mm512_mask_add_pd(acc0, keep, acc0, _mm512_mul_pd(wv, l));
+		} else {
+			acc1 = _mm512_mask_add_pd(acc1, keep, acc1, _mm512_mul_pd(wv, l));
+		}
+	}
+	double s[8];
+	_mm512_storeu_pd(s, _mm512_add_pd(acc0, acc1));
+	return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+}

@@ -128,9 +128,9 @@ func Quot(dst, a, b []float64) {
 
 // DotLog returns Σ_i w_i·log(x_i / y_i) over the i with w_i ≠ 0 (so that
 // 0·log 0 = 0), or Σ_i w_i·log x_i when y is nil: the building block of KL
-// divergences and entropies. The logarithms are Log's; the terms are summed
-// in four interleaved partial sums, so the result is deterministic. It
-// panics if the slices differ in length.
+// divergences and entropies. The logarithms are Log's (of the active path);
+// the terms are summed in interleaved partial sums (four, eight on avx512),
+// so the result is deterministic. It panics if the slices differ in length.
 func DotLog(w, x, y []float64) float64 {
 	checkLen("DotLog", len(w), len(x))
 	if y != nil {
