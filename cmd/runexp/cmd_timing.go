@@ -145,7 +145,7 @@ func cmdTiming(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "not measured, left out of the projection: %s\n", strings.Join(missing, ", "))
 	}
 	wall := runner.SimulateLongestFirst(durations, *workers)
-	fmt.Fprintf(stdout, "projected %d-seed wall time with -j %d: %s\n", *seeds, *workers, hoursMinutes(wall))
+	fmt.Fprintf(stdout, "projected %d-seed wall time with -j %d: %s (%.0f s)\n", *seeds, *workers, hoursMinutes(wall), wall)
 	fmt.Fprintf(stdout, "(%d runs handed out longest first to the first free worker; assumes each run keeps its measured seconds when runs execute side by side)\n",
 		len(durations))
 	return nil
