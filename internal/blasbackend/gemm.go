@@ -26,13 +26,19 @@ const GemmBuiltin = "built-in AVX-512 (internal/gemm)"
 // first (Verify); if it disagrees, base's Dgemm stays, with a warning on
 // stderr. It records the outcome for Describe.
 func install(base blas.Float64, lookup func(string) (string, bool), stderr io.Writer) {
+	installWith(base, lookup, stderr, gemm.Available(), func(b blas.Float64) blas.Float64 { return gemm.Implementation{Float64: b} })
+}
+
+// installWith is install with the kernel's availability and the wrapper
+// that adds it to a BLAS given (tests replace them).
+func installWith(base blas.Float64, lookup func(string) (string, bool), stderr io.Writer, available bool, wrap func(blas.Float64) blas.Float64) {
 	mode, _ := lookup(EnvGemm)
 	use, why := false, ""
 	switch mode {
 	case "", "auto":
-		use = gemm.Available()
+		use = available
 	case "builtin":
-		use = gemm.Available()
+		use = available
 		if !use {
 			fmt.Fprintf(stderr, "blasbackend: warning: %s=builtin, but the built-in DGEMM needs cgo on amd64 and AVX-512F; using the BLAS's Dgemm\n", EnvGemm)
 		}
@@ -40,22 +46,22 @@ func install(base blas.Float64, lookup func(string) (string, bool), stderr io.Wr
 		why = EnvGemm + "=blas"
 	default:
 		fmt.Fprintf(stderr, "blasbackend: warning: %s=%q is not one of auto, builtin, blas; using auto\n", EnvGemm, mode)
-		use = gemm.Available()
+		use = available
 	}
-	impl, verr := base, ""
+	impl, builtin, verr := base, false, ""
 	if use {
-		g := gemm.Implementation{Float64: base}
+		g := wrap(base)
 		if err := Verify(g); err != nil {
 			verr = err.Error()
 			fmt.Fprintf(stderr, "blasbackend: warning: the built-in DGEMM failed verification (%v); using the BLAS's Dgemm\n", err)
 		} else {
-			impl = g
+			impl, builtin = g, true
 		}
 	}
 	blas64.Use(impl)
 	gemmState.Lock()
 	defer gemmState.Unlock()
-	gemmState.builtin, gemmState.verifyErr, gemmState.off, gemmState.base = impl != base, verr, why, base
+	gemmState.builtin, gemmState.verifyErr, gemmState.off, gemmState.base = builtin, verr, why, base
 }
 
 // backendBLAS returns the backend's own implementation (without the

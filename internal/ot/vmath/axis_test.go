@@ -27,6 +27,7 @@ func TestAxisMulAndExp(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	for _, sh := range []struct{ outer, m, inner int }{
 		{1, 1, 1}, {1, 4, 8}, {2, 5, 13}, {3, 7, 9}, {1, 32, 100}, {4, 32, 31}, {2, 3, 257}, {5, 6, 600},
+		{2, 32, 64}, {1, 9, 130}, {3, 4, 1030}, {32, 32, 32}, {1, 32, 1024},
 	} {
 		n := sh.outer * sh.m * sh.inner
 		src := make([]float64, n)
@@ -134,3 +135,7 @@ func BenchmarkAxisMulCols(b *testing.B) { axisBench(b, 1, 32, 2048, false) }
 func BenchmarkAxisMulRows(b *testing.B) { axisBench(b, 32, 32, 64, false) }
 func BenchmarkAxisExpCols(b *testing.B) { axisBench(b, 1, 32, 2048, true) }
 func BenchmarkAxisExpRows(b *testing.B) { axisBench(b, 32, 32, 64, true) }
+
+// BenchmarkAxisExpSDNMF is the row axis of SDNMF's grid kernel on a chunk of
+// 32 images (inner = 32 samples), where the register-carried recursions run.
+func BenchmarkAxisExpSDNMF(b *testing.B) { axisBench(b, 32, 32, 32, true) }

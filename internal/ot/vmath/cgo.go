@@ -85,6 +85,13 @@ func axisExpImpl(dst, src []float64, q float64, outer, m, inner int, alpha float
 		axisExpGo(dst, src, q, outer, m, inner, alpha)
 		return
 	}
+	// The register-carried recursions win while a tile spans the whole inner
+	// axis or most of it (inner ≤ 128: 0.20–0.28 against 0.31–0.43 ns per
+	// element); for longer rows the row-at-a-time loop streams better.
+	if active == pathAVX512 && inner <= 128 {
+		C.vmath_axisexp_avx512(ptr(dst), ptr(src), C.double(q), C.long(outer), C.long(m), C.long(inner), C.double(alpha))
+		return
+	}
 	C.vmath_axisexp(ptr(dst), ptr(src), C.double(q), C.long(outer), C.long(m), C.long(inner), C.double(alpha))
 }
 

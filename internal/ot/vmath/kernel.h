@@ -26,3 +26,4 @@ double vmath_dotlog(const double *w, const double *x, const double *y, long n);
 #endif
 void vmath_quot(double *dst, const double *a, const double *b, long n);
 double vmath_dotlog_avx512(const double *w, const double *x, const double *y, long n);
+void vmath_axisexp_avx512(double *dst, const double *src, double q, long outer, long m, long inner, double alpha);
