@@ -12,6 +12,8 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
+
+	"nmfbench/internal/gemm"
 )
 
 // Environment variables read and written by Ensure.
@@ -163,14 +165,7 @@ func Verify(impl blas.Float64) error {
 	ref := gonum.Implementation{}
 	const alpha, beta = 0.75, -0.5
 	for _, sh := range verifyShapes {
-		ar, ac := sh.m, sh.k
-		if sh.tA == blas.Trans {
-			ar, ac = ac, ar
-		}
-		br, bc := sh.k, sh.n
-		if sh.tB == blas.Trans {
-			br, bc = bc, br
-		}
+		ar, ac, br, bc := gemm.OperandDims(sh.tA, sh.tB, sh.m, sh.n, sh.k)
 		lda, ldb, ldc := ac+1, bc+2, sh.n+3
 		a, b, c := randSlice(rng, ar*lda), randSlice(rng, br*ldb), randSlice(rng, sh.m*ldc)
 		want := append([]float64(nil), c...)

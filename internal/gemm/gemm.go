@@ -33,14 +33,7 @@ func valid(tA, tB blas.Transpose, m, n, k int, a []float64, lda int, b []float64
 	if !okT(tA) || !okT(tB) || m < 0 || n < 0 || k < 0 || m > maxDim || n > maxDim || k > maxDim {
 		return false
 	}
-	ar, ac := m, k
-	if tA != blas.NoTrans {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if tB != blas.NoTrans {
-		br, bc = n, k
-	}
+	ar, ac, br, bc := OperandDims(tA, tB, m, n, k)
 	if lda < max(1, ac) || ldb < max(1, bc) || ldc < max(1, n) || lda > maxDim || ldb > maxDim || ldc > maxDim {
 		return false
 	}
@@ -48,6 +41,21 @@ func valid(tA, tB blas.Transpose, m, n, k int, a []float64, lda int, b []float64
 		return rows == 0 || cols == 0 || len(s) >= ld*(rows-1)+cols
 	}
 	return need(a, ar, ac, lda) && need(b, br, bc, ldb) && need(c, m, n, ldc)
+}
+
+// OperandDims returns the stored shapes of A (ar × ac) and B (br × bc) of a
+// DGEMM C (m × n) = op(A)·op(B) with inner dimension k: op(A) is m × k, so A
+// is k × m when transposed, and likewise for B.
+func OperandDims(tA, tB blas.Transpose, m, n, k int) (ar, ac, br, bc int) {
+	ar, ac = m, k
+	if tA != blas.NoTrans {
+		ar, ac = k, m
+	}
+	br, bc = k, n
+	if tB != blas.NoTrans {
+		br, bc = n, k
+	}
+	return ar, ac, br, bc
 }
 
 // Implementation is a blas.Float64 whose Dgemm is the built-in kernel where

@@ -32,14 +32,7 @@ type shape struct {
 // operands returns random A, B, C for sh with leading dimensions wider than
 // the rows (pad) and the leading dimensions.
 func operands(rng *rand.Rand, sh shape, pad int) (a, b, c []float64, lda, ldb, ldc int) {
-	ar, ac := sh.m, sh.k
-	if sh.tA == blas.Trans {
-		ar, ac = ac, ar
-	}
-	br, bc := sh.k, sh.n
-	if sh.tB == blas.Trans {
-		br, bc = bc, br
-	}
+	ar, ac, br, bc := OperandDims(sh.tA, sh.tB, sh.m, sh.n, sh.k)
 	lda, ldb, ldc = ac+pad, bc+2*pad, sh.n+3*pad
 	return randSlice(rng, ar*lda), randSlice(rng, br*ldb), randSlice(rng, sh.m*ldc), lda, ldb, ldc
 }
