@@ -5,8 +5,8 @@
 // It exists because a distribution's OpenBLAS may run an AVX-512 CPU with
 // its AVX2 kernels (a core chosen by OPENBLAS_CORETYPE, which nmfbench never
 // overrides, or an OpenBLAS older than the CPU): on the 2-core Zen 5 of
-// docs/performance.md the Haswell core reaches 36–47 GFLOP/s on the
-// factorization shapes and this kernel 69–94. The kernel is blocked as in
+// docs/performance.md the Haswell core reaches 30–49 GFLOP/s on the
+// factorization shapes and this kernel 70–90. The kernel is blocked as in
 // BLIS (packed panels of op(B), an 8 × 24 register tile, op(A) read in place
 // when it is not transposed) and single-threaded: parallelism comes from the
 // runner.
