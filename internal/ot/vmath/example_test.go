@@ -25,3 +25,15 @@ func ExamplePow() {
 	// Output:
 	// [2 1e-150 0]
 }
+
+// The ratio of a multiplicative update, Ψ ⊘ X̂, where an empty target
+// contributes nothing even if the model is 0 there too.
+func ExampleQuot() {
+	psi := []float64{1, 0, 0.5}
+	xhat := []float64{4, 0, 2}
+	r := make([]float64, len(psi))
+	vmath.Quot(r, psi, xhat)
+	fmt.Println(r)
+	// Output:
+	// [0.25 0 0.25]
+}
