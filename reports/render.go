@@ -222,15 +222,7 @@ func uniformLabels(vs []float64) []string {
 	if len(vs) == 0 {
 		return out
 	}
-	big, small := 0.0, math.Inf(1)
-	for _, v := range vs {
-		a := math.Abs(v)
-		big = math.Max(big, a)
-		if a > 0 {
-			small = math.Min(small, a)
-		}
-	}
-	if big >= 1e5 || small < 1e-3 {
+	if needsExponent(vs) {
 		fewestDigits(out, vs, 'e', 6)
 		for i := range out {
 			out[i] = tidyExp(out[i])
@@ -244,6 +236,20 @@ func uniformLabels(vs []float64) []string {
 		}
 	}
 	return out
+}
+
+// needsExponent reports whether labels of vs need the exponent form: the
+// largest magnitude reaches 10⁵ or the smallest nonzero one falls below 10⁻³.
+func needsExponent(vs []float64) bool {
+	big, small := 0.0, math.Inf(1)
+	for _, v := range vs {
+		a := math.Abs(v)
+		big = math.Max(big, a)
+		if a > 0 {
+			small = math.Min(small, a)
+		}
+	}
+	return big >= 1e5 || small < 1e-3
 }
 
 // tidyExp writes "1.5e+06" as "1.5e6" and "2e-05" as "2e-5".
@@ -267,15 +273,7 @@ func tidyExp(s string) string {
 // plain decimal of each (0.1, 1, 10, 1000), or, when the magnitudes reach
 // 10⁵ or fall below 10⁻³, the exponent form of uniformLabels.
 func valueLabels(vs []float64) []string {
-	big, small := 0.0, math.Inf(1)
-	for _, v := range vs {
-		a := math.Abs(v)
-		big = math.Max(big, a)
-		if a > 0 {
-			small = math.Min(small, a)
-		}
-	}
-	if big >= 1e5 || small < 1e-3 {
+	if needsExponent(vs) {
 		return uniformLabels(vs)
 	}
 	out := make([]string, len(vs))
