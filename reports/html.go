@@ -222,7 +222,7 @@ func newHTMLTable(t Table, style string) htmlTable {
 	return ht
 }
 
-var pageTemplate = template.Must(template.New("page").Parse(rankingBlock + `<!DOCTYPE html>
+var pageTemplate = template.Must(template.New("page").Parse(figuresBlock + rankingBlock + `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -279,12 +279,7 @@ var pageTemplate = template.Must(template.New("page").Parse(rankingBlock + `<!DO
 </div>
 </details>
 {{end}}
-{{range .Figures}}
-<figure id="{{.ID}}" class="{{.Kind}}">
-<img src="{{.Src}}" alt="{{.Title}}">
-<figcaption><strong>{{.Title}}.</strong> {{.Caption}} Files: {{range $i, $f := .Files}}{{if $i}}, {{end}}<a href="{{$f.Href}}">{{$f.Text}}</a>{{end}}.</figcaption>
-</figure>
-{{end}}
+{{template "figures" .Figures}}
 </section>
 {{end}}
 {{with .Ranking}}

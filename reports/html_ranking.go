@@ -136,6 +136,15 @@ func WriteRankingHTML(w io.Writer, rep *Report, figs []Figure) error {
 	}{h, rep.Provenance.Generated.Format("2006-01-02 15:04 UTC"), true})
 }
 
+// figuresBlock renders a list of figures (image, caption, file links); both
+// pages' templates include it.
+const figuresBlock = `{{define "figures"}}{{range .}}
+<figure id="{{.ID}}" class="{{.Kind}}">
+<img src="{{.Src}}" alt="{{.Title}}">
+<figcaption><strong>{{.Title}}.</strong> {{.Caption}} Files: {{range $i, $f := .Files}}{{if $i}}, {{end}}<a href="{{$f.Href}}">{{$f.Text}}</a>{{end}}.</figcaption>
+</figure>
+{{end}}{{end}}`
+
 const rankingBlock = `{{define "ranking"}}
 <p>Datasets: {{.Datasets}}. Average rank of each method per metric (1 = best on a dataset, by the mean over the runs; ties share the mean rank); bold: best.</p>
 <table class="results" id="ranking-avg">
@@ -153,12 +162,7 @@ const rankingBlock = `{{define "ranking"}}
 <p class="legend">{{.Legend}}</p>
 {{if .Left}}<p><strong>Left out of the ranking:</strong></p><ul>{{range .Left}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{range .Notes}}<p class="note"><strong>Note:</strong> {{.}}</p>{{end}}
-{{range .Figures}}
-<figure id="{{.ID}}" class="{{.Kind}}">
-<img src="{{.Src}}" alt="{{.Title}}">
-<figcaption><strong>{{.Title}}.</strong> {{.Caption}} Files: {{range $i, $f := .Files}}{{if $i}}, {{end}}<a href="{{$f.Href}}">{{$f.Text}}</a>{{end}}.</figcaption>
-</figure>
-{{end}}
+{{template "figures" .Figures}}
 {{end}}`
 
 const pageStyle = `<style>
@@ -217,7 +221,7 @@ window.addEventListener("load", function () {
 });
 </script>`
 
-var rankingTemplate = template.Must(template.New("rankingPage").Parse(rankingBlock + `<!DOCTYPE html>
+var rankingTemplate = template.Must(template.New("rankingPage").Parse(figuresBlock + rankingBlock + `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
