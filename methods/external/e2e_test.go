@@ -187,26 +187,13 @@ methods:
 		t.Fatal("the runner did not return after cancellation")
 	}
 	for i := 0; i < 300; i++ {
-		if !running(pid) {
+		if !external.Alive(pid) {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	syscall.Kill(pid, syscall.SIGKILL)
 	t.Errorf("the program's child %d survived the cancellation", pid)
-}
-
-func running(pid int) bool {
-	if syscall.Kill(pid, 0) != nil {
-		return false
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return !(i >= 0 && i+2 < len(s) && s[i+2] == 'Z')
 }
 
 // TestCOIL20ThroughRunner runs the NumPy example on real COIL20 data for 2
