@@ -73,7 +73,9 @@ func newModeScaling(k ot.Kernel, x, xhat *mat.Dense, prm Params, workers int) (*
 	g := &modeScaling{sc: sc, prm: prm, m1: 1 / float64(m1), m2: 1 / float64(m2)}
 	g.phi = make([]float64, logChunk)
 	_, n := x.Dims()
-	if tb := blockEntries / max(m1, m2); m1 <= maxBlockRows && m2 <= maxBlockRows && tb < n {
+	// Blocks only for a fixed number of rounds (scaling_tol = 0): a global
+	// stopping rule needs the whole unfolding, so solve never blocks then.
+	if tb := blockEntries / max(m1, m2); prm.ScalingTol == 0 && m1 <= maxBlockRows && m2 <= maxBlockRows && tb < n {
 		if g.blk, err = blockScaling(k, m1, m2, tb, opt); err != nil {
 			return nil, err
 		}
@@ -111,7 +113,7 @@ const logChunk = 2048
 //
 // with Φ = U ⊛ KV (docs/gwntf.md).
 func (g *modeScaling) solve(ctx context.Context, psi *mat.Dense) (float64, error) {
-	if g.blk != nil && g.prm.ScalingTol == 0 {
+	if g.blk != nil {
 		return g.solveBlocked(ctx, psi)
 	}
 	sc := g.sc
