@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -93,10 +94,7 @@ func manifold(cfg SyntheticConfig) *Dataset {
 	tmp := make([]float64, d)
 	for k := range objects {
 		render(tmp, objects[k], 0, 0, 0, 1)
-		peak := 0.0
-		for _, v := range tmp {
-			peak = math.Max(peak, v)
-		}
+		peak := floats.Max(tmp)
 		for b := range objects[k] {
 			objects[k][b].a /= peak
 		}

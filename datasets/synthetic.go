@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"nmfbench/internal/tensor"
@@ -256,10 +257,7 @@ func blobs(cfg SyntheticConfig) *Dataset {
 	tmp := make([]float64, d)
 	for k := range protos {
 		render(tmp, protos[k], 0, 0, 1)
-		peak := 0.0
-		for _, v := range tmp {
-			peak = math.Max(peak, v)
-		}
+		peak := floats.Max(tmp)
 		for b := range protos[k] {
 			protos[k][b].a /= peak
 		}
