@@ -154,7 +154,7 @@ type cpConfig struct {
 type cpState struct {
 	cfg     cpConfig
 	x       *tensor.Dense
-	xT      *mat.Dense // X₍N₎ᵀ, for Workspace.ContractTransposed
+	xT      *mat.Dense // X₍N₎ᵀ (made once), for Workspace.ContractTransposed
 	A       []*mat.Dense
 	N, R    int
 	normXSq float64
@@ -194,7 +194,7 @@ func newCPState(x *tensor.Dense, A []*mat.Dense, cfg cpConfig) (*cpState, error)
 	if err != nil {
 		return nil, err
 	}
-	s := &cpState{cfg: cfg, x: x, A: A, N: N, R: R, normXSq: x.NormSq(), ws: ws,
+	s := &cpState{cfg: cfg, x: x, xT: mat.DenseCopyOf(x.LastUnfolding().T()), A: A, N: N, R: R, normXSq: x.NormSq(), ws: ws,
 		M: make([]*mat.Dense, N), den: make([]*mat.Dense, N), G: make([]*mat.Dense, N),
 		gamma: mat.NewDense(R, R, nil)}
 	for k, I := range shape {
@@ -252,9 +252,6 @@ func (s *cpState) objective() float64 {
 // sweep updates every mode once and returns the new objective.
 func (s *cpState) sweep() float64 {
 	last := s.N - 1
-	if s.xT == nil {
-		s.xT = mat.DenseCopyOf(s.x.LastUnfolding().T())
-	}
 	s.ws.ContractTransposed(s.xT, s.A[last]) // 𝒳 ×_N A⁽ᴺ⁾ᵀ, shared by modes 1 … N−1
 	for n := 0; n < last; n++ {
 		s.ws.MTTKRPContracted(s.M[n], s.A, n)
