@@ -5,12 +5,13 @@
 package all
 
 import (
-	_ "nmfbench/baselines/gnmf"   // GNMF
-	_ "nmfbench/baselines/kmeans" // Kmeans
-	_ "nmfbench/baselines/ncp"    // NCP, GNCP
-	_ "nmfbench/baselines/nmf"    // NMF (Frobenius, KL)
-	_ "nmfbench/baselines/sdnmf"  // SDNMF
-	_ "nmfbench/methods/external" // External (a program in any language)
-	_ "nmfbench/methods/gwntf"    // GWNTF
-	_ "nmfbench/methods/wnmf"     // WNMF
+	_ "nmfbench/baselines/gnmf"     // GNMF
+	_ "nmfbench/baselines/kmeans"   // Kmeans
+	_ "nmfbench/baselines/ncp"      // NCP, GNCP
+	_ "nmfbench/baselines/nmf"      // NMF (Frobenius, KL)
+	_ "nmfbench/baselines/sdnmf"    // SDNMF
+	_ "nmfbench/baselines/spectral" // Spectral (the sample graph alone)
+	_ "nmfbench/methods/external"   // External (a program in any language)
+	_ "nmfbench/methods/gwntf"      // GWNTF
+	_ "nmfbench/methods/wnmf"       // WNMF
 )

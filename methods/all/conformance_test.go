@@ -44,7 +44,7 @@ func TestConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := methods.Default.Names()
-	for _, want := range []string{"GNCP", "GNMF", "GWNTF", "Kmeans", "NCP", "NMF", "SDNMF", "WNMF"} {
+	for _, want := range []string{"GNCP", "GNMF", "GWNTF", "Kmeans", "NCP", "NMF", "SDNMF", "Spectral", "WNMF"} {
 		if !methods.Default.Has(want) {
 			t.Errorf("method %s is not registered", want)
 		}
