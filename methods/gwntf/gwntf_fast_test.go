@@ -34,9 +34,9 @@ func TestGWNTFRecursiveKernelMatchesDense(t *testing.T) {
 	run := func(dense bool) *methods.Result {
 		s := gwTestSolver(t, d, prm)
 		for m := 0; m < 2; m++ {
-			l, ok := s.ot[m].sc.K.(*ot.Line)
+			l, ok := s.ot[m].k.(*ot.Line)
 			if !ok || !l.Recursive() {
-				t.Fatalf("mode %d: kernel %T is not the recursive line kernel", m+1, s.ot[m].sc.K)
+				t.Fatalf("mode %d: kernel %T is not the recursive line kernel", m+1, s.ot[m].k)
 			}
 			if s.ot[m].blk == nil {
 				t.Fatalf("mode %d: scaling not blocked", m+1)
@@ -46,7 +46,7 @@ func TestGWNTFRecursiveKernelMatchesDense(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				s.ot[m].sc.K, s.ot[m].blk.K = k, k
+				s.ot[m].k, s.ot[m].blk.K = k, k
 				if s.ot[m].rem != nil {
 					s.ot[m].rem.K = k
 				}
@@ -101,15 +101,22 @@ func TestGWNTFBlockedScalingMatchesWhole(t *testing.T) {
 				// Two solves, so that the warm start matters.
 				var Jb, Jw float64
 				psiB := mat.NewDense(s.dims[n], s.size/s.dims[n], nil)
-				v0 := mat.DenseCopyOf(g.sc.V)
+				if g.sc != nil {
+					t.Fatalf("mode %d: a blocked mode built the whole-unfolding state before it was asked for", n+1)
+				}
+				whole, err := g.whole() // for the unblocked comparison below
+				if err != nil {
+					t.Fatal(err)
+				}
+				v0 := mat.DenseCopyOf(whole.V)
 				for k := 0; k < 2; k++ {
 					var err error
 					if Jb, err = g.solve(ctx, psiB); err != nil {
 						t.Fatal(err)
 					}
 				}
-				uB, vB := mat.DenseCopyOf(g.sc.U), mat.DenseCopyOf(g.sc.V)
-				g.sc.V.Copy(v0)
+				uB, vB := mat.DenseCopyOf(whole.U), mat.DenseCopyOf(whole.V)
+				whole.V.Copy(v0)
 				blk := g.blk
 				g.blk = nil // whole-unfolding path
 				psiW := mat.NewDense(s.dims[n], s.size/s.dims[n], nil)
@@ -122,7 +129,7 @@ func TestGWNTFBlockedScalingMatchesWhole(t *testing.T) {
 				g.blk = blk
 				cmp := map[string][2]*mat.Dense{"Ψ": {psiB, psiW}}
 				if export {
-					cmp["U"], cmp["V"] = [2]*mat.Dense{uB, g.sc.U}, [2]*mat.Dense{vB, g.sc.V}
+					cmp["U"], cmp["V"] = [2]*mat.Dense{uB, whole.U}, [2]*mat.Dense{vB, whole.V}
 				}
 				for name, p := range cmp {
 					if !mat.Equal(p[0], p[1]) {

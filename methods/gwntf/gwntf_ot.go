@@ -2,6 +2,7 @@ package gwntf
 
 import (
 	"context"
+	"fmt"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
@@ -39,10 +40,14 @@ const (
 // summation order of the objective changes). The blocked path keeps the
 // data and the warm-start V of every block in block-contiguous storage
 // (xBlk, vBlk), which the block state points at in turn, so that only the
-// target X̂ is copied in and Ψ out; sc holds the whole-unfolding state of the
-// unblocked path, and after a blocked solve only when exportWhole is set.
+// target X̂ is copied in and Ψ out. The whole-unfolding state (U, V, KV, KᵀU:
+// four unfoldings' worth of memory) exists only for the unblocked path; a
+// blocked mode builds it only on request (whole, for tests and exportWhole).
 type modeScaling struct {
-	sc       *ot.Scaling
+	sc       *ot.Scaling // whole-unfolding state; nil until whole() in a blocked mode
+	k        ot.Kernel
+	x, xhat  *mat.Dense // data unfolding and target buffer
+	opt      ot.Options
 	prm      Params
 	m1, m2   float64     // 1/Iₙ: Algorithm 1's start V = 𝟏/Iₙ
 	iters    int         // scaling rounds done by the latest solve
@@ -65,36 +70,66 @@ func newModeScaling(k ot.Kernel, x, xhat *mat.Dense, prm Params, workers int) (*
 		Phi: ot.Exponent(prm.MarginalWeightData, prm.Entropic), Psi: ot.Exponent(prm.MarginalWeightModel, prm.Entropic), Floor: scalingFloor,
 		Workers: workers,
 	}
-	sc, err := ot.NewScaling(k, x, xhat, opt)
-	if err != nil {
-		return nil, err
-	}
 	m1, m2 := k.Dims()
-	g := &modeScaling{sc: sc, prm: prm, m1: 1 / float64(m1), m2: 1 / float64(m2)}
-	g.phi = make([]float64, logChunk)
 	_, n := x.Dims()
+	if r, _ := x.Dims(); r != m1 || !sameShape(xhat, m2, n) || x.RawMatrix().Stride != n || xhat.RawMatrix().Stride != n {
+		return nil, fmt.Errorf("data %d×%d and target of a %d×%d kernel: want %d×n and %d×n contiguous matrices", r, n, m1, m2, m1, m2)
+	}
+	g := &modeScaling{k: k, x: x, xhat: xhat, opt: opt, prm: prm, m1: 1 / float64(m1), m2: 1 / float64(m2)}
+	g.phi = make([]float64, logChunk)
 	// Blocks only for a fixed number of rounds (scaling_tol = 0): a global
 	// stopping rule needs the whole unfolding, so solve never blocks then.
-	if tb := blockEntries / max(m1, m2); prm.ScalingTol == 0 && m1 <= maxBlockRows && m2 <= maxBlockRows && tb < n {
-		if g.blk, err = blockScaling(k, m1, m2, tb, opt); err != nil {
+	tb := blockEntries / max(m1, m2)
+	if !(prm.ScalingTol == 0 && m1 <= maxBlockRows && m2 <= maxBlockRows && tb < n) {
+		_, err := g.whole()
+		return g, err
+	}
+	var err error
+	if g.blk, err = blockScaling(k, m1, m2, tb, opt); err != nil {
+		return nil, err
+	}
+	g.psiBlk[0] = mat.NewDense(m2, tb, nil)
+	if r := n % tb; r > 0 {
+		if g.rem, err = blockScaling(k, m1, m2, r, opt); err != nil {
 			return nil, err
 		}
-		g.psiBlk[0] = mat.NewDense(m2, tb, nil)
-		if r := n % tb; r > 0 {
-			if g.rem, err = blockScaling(k, m1, m2, r, opt); err != nil {
-				return nil, err
-			}
-			g.psiBlk[1] = mat.NewDense(m2, r, nil)
-		}
-		for j0 := 0; j0 < n; j0 += tb {
-			w := min(tb, n-j0)
-			xb, vb := mat.NewDense(m1, w, nil), mat.NewDense(m2, w, nil)
-			copyCols(xb, x, j0)
-			copyCols(vb, sc.V, j0) // the start 𝟏/Iₙ
-			g.xBlk, g.vBlk = append(g.xBlk, xb), append(g.vBlk, vb)
-		}
+		g.psiBlk[1] = mat.NewDense(m2, r, nil)
+	}
+	for j0 := 0; j0 < n; j0 += tb {
+		w := min(tb, n-j0)
+		xb, vb := mat.NewDense(m1, w, nil), mat.NewDense(m2, w, nil)
+		copyCols(xb, x, j0)
+		fillDense(vb, g.m2) // the start 𝟏/Iₙ, as ot.NewScaling's
+		g.xBlk, g.vBlk = append(g.xBlk, xb), append(g.vBlk, vb)
 	}
 	return g, nil
+}
+
+// whole returns the whole-unfolding scaling state, building it on first use
+// (with NewScaling's start U = 𝟏/Iₙ, V = 𝟏/Iₙ, which the blocks share).
+func (g *modeScaling) whole() (*ot.Scaling, error) {
+	if g.sc == nil {
+		sc, err := ot.NewScaling(g.k, g.x, g.xhat, g.opt)
+		if err != nil {
+			return nil, err
+		}
+		g.sc = sc
+	}
+	return g.sc, nil
+}
+
+// sameShape reports whether m is r × c.
+func sameShape(m *mat.Dense, r, c int) bool {
+	mr, mc := m.Dims()
+	return mr == r && mc == c
+}
+
+// fillDense sets every entry of the contiguous matrix m to v.
+func fillDense(m *mat.Dense, v float64) {
+	d := m.RawMatrix().Data
+	for i := range d {
+		d[i] = v
+	}
 }
 
 // blockScaling returns a Scaling over fresh m1 × cols and m2 × cols buffers.
@@ -116,7 +151,10 @@ func (g *modeScaling) solve(ctx context.Context, psi *mat.Dense) (float64, error
 	if g.blk != nil {
 		return g.solveBlocked(ctx, psi)
 	}
-	sc := g.sc
+	sc, err := g.whole()
+	if err != nil {
+		return 0, err
+	}
 	if !g.prm.WarmStart {
 		sc.Reset(g.m1, g.m2)
 	}
@@ -134,10 +172,16 @@ func (g *modeScaling) solve(ctx context.Context, psi *mat.Dense) (float64, error
 
 // solveBlocked is solve with a fixed number of rounds, one column block at a
 // time (see modeScaling). The block state reads the block's data and keeps
-// its V in xBlk and vBlk; U, V of the whole unfolding (and KV, KTU) in g.sc
-// are written only with exportWhole.
+// its V in xBlk and vBlk; U and V of the whole unfolding (g.whole) are
+// written only with exportWhole.
 func (g *modeScaling) solveBlocked(ctx context.Context, psi *mat.Dense) (float64, error) {
-	sc := g.sc
+	var sc *ot.Scaling
+	if g.exportWhole {
+		var err error
+		if sc, err = g.whole(); err != nil {
+			return 0, err
+		}
+	}
 	var J float64
 	for j, j0 := 0, 0; j < len(g.xBlk); j++ {
 		b, pb := g.blk, g.psiBlk[0]
@@ -146,7 +190,7 @@ func (g *modeScaling) solveBlocked(ctx context.Context, psi *mat.Dense) (float64
 			b, pb = g.rem, g.psiBlk[1]
 		}
 		b.A, b.V = g.xBlk[j], g.vBlk[j]
-		copyCols(b.B, sc.B, j0)
+		copyCols(b.B, g.xhat, j0)
 		if !g.prm.WarmStart {
 			b.Reset(g.m1, g.m2)
 		}
@@ -161,7 +205,7 @@ func (g *modeScaling) solveBlocked(ctx context.Context, psi *mat.Dense) (float64
 		b.ColMarginal(pb)
 		J += g.objective(b, pb)
 		putCols(psi, pb, j0)
-		if g.exportWhole {
+		if sc != nil {
 			putCols(sc.U, b.U, j0)
 			putCols(sc.V, b.V, j0)
 		}
