@@ -233,3 +233,25 @@ func TestFitRejects(t *testing.T) {
 		t.Errorf("neighbors 0: error %v; want one naming neighbors", err)
 	}
 }
+
+// BenchmarkEmbedding times the dense eigendecomposition of a 1000-vertex
+// 5-NN graph of random points (the cost is O(n³); PIE_pose27 has 2856).
+func BenchmarkEmbedding(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	x := mat.NewDense(1000, 20, nil)
+	for i := 0; i < 1000; i++ {
+		for j := 0; j < 20; j++ {
+			x.Set(i, j, rng.Float64())
+		}
+	}
+	g, err := graph.KNN(context.Background(), x, graph.Options{K: 5})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Embedding(g, 20); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
