@@ -52,6 +52,8 @@ import (
 //	SDNMF    12.4      0        100    19.8 / 33.3
 //	GWNTF     9.4      0.17     100    15.1 / 37.0
 //	WNMF     30        1         10    (not measured)
+//	Spectral  2        0         -      5.5 / 56 for the first run of a process,
+//	                                    0 for the others (cached): 0.55 / 5.6 per run over 10
 //
 // An unknown method weighs 1 with rank power 1. When a run sets max_iter,
 // the weight scales by max_iter / refIters (the budget is an upper bound;
@@ -68,6 +70,9 @@ var methodWeights = map[string]struct {
 	"SDNMF":  {12.4, 0, 100},
 	"GWNTF":  {9.4, 0.17, 100},
 	"WNMF":   {30, 1, 10},
+	// One dense eigendecomposition per process and graph (O(n³), not n·d),
+	// then cached: the weight gives the 10-repetition mean's size.
+	"Spectral": {2, 0, 0},
 	// External programs vary without bound; the weight is the NumPy
 	// example's (Lee–Seung NMF, 500 iterations: 14 s per COIL20 run with
 	// the interpreter's start), so that a first ETA is of the right size
