@@ -1,6 +1,7 @@
 // Package samplegraph gives the graph-regularized methods (GNMF, GNCP, SDNMF,
-// GWNTF) their p-nearest-neighbour sample graph, built once per dataset and
-// set of graph options and shared through the run's methods.Memo.
+// GWNTF) and the Spectral reference row their p-nearest-neighbour sample
+// graph, built once per dataset and set of graph options and shared through
+// the run's methods.Memo.
 package samplegraph
 
 import (
