@@ -91,18 +91,11 @@ func NewScaling(k Kernel, a, b *mat.Dense, opt Options) (*Scaling, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := CheckMarginals(k, a, b); err != nil {
+		return nil, err
+	}
 	m1, m2 := k.Dims()
-	ar, n := a.Dims()
-	br, bn := b.Dims()
-	if ar != m1 || br != m2 || bn != n {
-		return nil, fmt.Errorf("ot: marginals %d×%d and %d×%d do not fit a %d×%d kernel", ar, n, br, bn, m1, m2)
-	}
-	if n == 0 {
-		return nil, errors.New("ot: empty batch")
-	}
-	if a.RawMatrix().Stride != n || b.RawMatrix().Stride != n {
-		return nil, errors.New("ot: marginal matrices must be contiguous (use mat.DenseCopyOf on views)")
-	}
+	_, n := a.Dims()
 	s := &Scaling{K: k, A: a, B: b, opt: o,
 		U: mat.NewDense(m1, n, nil), V: mat.NewDense(m2, n, nil),
 		KV: mat.NewDense(m1, n, nil), KTU: mat.NewDense(m2, n, nil),
@@ -110,6 +103,25 @@ func NewScaling(k Kernel, a, b *mat.Dense, opt Options) (*Scaling, error) {
 	}
 	s.Reset(1/float64(m1), 1/float64(m2))
 	return s, nil
+}
+
+// CheckMarginals reports whether a (m1 × n) and b (m2 × n) are a nonempty
+// batch of marginals for the m1 × m2 kernel k, stored contiguously, as
+// NewScaling requires.
+func CheckMarginals(k Kernel, a, b *mat.Dense) error {
+	m1, m2 := k.Dims()
+	ar, n := a.Dims()
+	br, bn := b.Dims()
+	if ar != m1 || br != m2 || bn != n {
+		return fmt.Errorf("ot: marginals %d×%d and %d×%d do not fit a %d×%d kernel", ar, n, br, bn, m1, m2)
+	}
+	if n == 0 {
+		return errors.New("ot: empty batch")
+	}
+	if a.RawMatrix().Stride != n || b.RawMatrix().Stride != n {
+		return errors.New("ot: marginal matrices must be contiguous (use mat.DenseCopyOf on views)")
+	}
+	return nil
 }
 
 // SetFloor changes Options.Floor for the following updates (e.g. SDNMF's

@@ -2,7 +2,6 @@ package gwntf
 
 import (
 	"context"
-	"fmt"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
@@ -70,19 +69,22 @@ func newModeScaling(k ot.Kernel, x, xhat *mat.Dense, prm Params, workers int) (*
 		Phi: ot.Exponent(prm.MarginalWeightData, prm.Entropic), Psi: ot.Exponent(prm.MarginalWeightModel, prm.Entropic), Floor: scalingFloor,
 		Workers: workers,
 	}
+	// The checks of ot.NewScaling, which a blocked mode does not call on x.
+	if err := ot.CheckMarginals(k, x, xhat); err != nil {
+		return nil, err
+	}
 	m1, m2 := k.Dims()
 	_, n := x.Dims()
-	if r, _ := x.Dims(); r != m1 || !sameShape(xhat, m2, n) || x.RawMatrix().Stride != n || xhat.RawMatrix().Stride != n {
-		return nil, fmt.Errorf("data %d×%d and target of a %d×%d kernel: want %d×n and %d×n contiguous matrices", r, n, m1, m2, m1, m2)
-	}
 	g := &modeScaling{k: k, x: x, xhat: xhat, opt: opt, prm: prm, m1: 1 / float64(m1), m2: 1 / float64(m2)}
 	g.phi = make([]float64, logChunk)
 	// Blocks only for a fixed number of rounds (scaling_tol = 0): a global
 	// stopping rule needs the whole unfolding, so solve never blocks then.
 	tb := blockEntries / max(m1, m2)
 	if !(prm.ScalingTol == 0 && m1 <= maxBlockRows && m2 <= maxBlockRows && tb < n) {
-		_, err := g.whole()
-		return g, err
+		if _, err := g.whole(); err != nil {
+			return nil, err
+		}
+		return g, nil
 	}
 	var err error
 	if g.blk, err = blockScaling(k, m1, m2, tb, opt); err != nil {
@@ -116,12 +118,6 @@ func (g *modeScaling) whole() (*ot.Scaling, error) {
 		g.sc = sc
 	}
 	return g.sc, nil
-}
-
-// sameShape reports whether m is r × c.
-func sameShape(m *mat.Dense, r, c int) bool {
-	mr, mc := m.Dims()
-	return mr == r && mc == c
 }
 
 // fillDense sets every entry of the contiguous matrix m to v.
