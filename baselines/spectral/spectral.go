@@ -103,14 +103,12 @@ func Embedding(g *graph.CSR, r int) (*mat.Dense, error) {
 	if r < 1 || r > n {
 		return nil, fmt.Errorf("embedding dimension %d for a graph of %d vertices", r, n)
 	}
-	vec, _, err := leading(g, r)
+	e, _, err := leading(g, r)
 	if err != nil {
 		return nil, err
 	}
-	e := mat.NewDense(n, r, nil)
 	for i := 0; i < n; i++ {
 		row := e.RawRowView(i)
-		copy(row, vec.RawRowView(i))
 		if nrm := floats.Norm(row, 2); nrm > 0 {
 			for k := range row {
 				row[k] /= nrm
